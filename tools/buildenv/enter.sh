@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs Bazel inside the build root, creating the root on first use.
+#
+# The root is a Debian 13 system with Debian's Bazel 7 (see packages.txt), cached under
+# ~/.cache/fastapi_rules/buildenv/<recipe hash>/ and rebuilt whenever the recipe changes.
+# It is entered in a private mount namespace: the workspace and Bazel's output root are
+# mounted at the same paths inside and out, so bazel-bin/... resolves from the host shell,
+# and every mount disappears with the namespace's last process.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+workspace=$(cd "$here/../.." && pwd)
+cache_home=${XDG_CACHE_HOME:-$HOME/.cache}/fastapi_rules
+
+die() {
+  echo "tools/bazel: $*" >&2
+  exit 1
+}
+
+if [[ $(id -u) -ne 0 ]]; then
+  die "the build environment needs root to create and enter its Debian root: run 'sudo tools/bazel $*', or put Bazel 7.7.1 on PATH"
+fi
+for tool in unshare chroot mount flock sha256sum; do
+  command -v "$tool" >/dev/null || die "'$tool' is missing: apt-get install util-linux coreutils"
+done
+
+# The recipe: everything that decides the root's contents, including the CAs it trusts.
+recipe_hash=$(
+  cat "$here/packages.txt" "$here/bootstrap.sh" "$here/customize.sh" \
+    /dev/null $(compgen -G '/usr/local/share/ca-certificates/*.crt' || true) |
+    sha256sum | cut -c1-16
+)
+root=$cache_home/buildenv/$recipe_hash
+state=$cache_home/bazel
+mkdir -p "$cache_home/buildenv" "$state/output_user_root" "$state/repository_cache" "$state/disk_cache"
+
+if [[ ! -x $root/usr/bin/bazel ]]; then
+  exec 9>"$cache_home/buildenv/.lock"
+  flock 9
+  # Another first run may have finished it while this one waited for the lock.
+  if [[ ! -x $root/usr/bin/bazel ]]; then
+    if ! command -v mmdebstrap >/dev/null; then
+      if command -v apt-get >/dev/null; then
+        echo "tools/bazel: installing mmdebstrap (Debian package) to create the build root" >&2
+        apt-get install -y -qq mmdebstrap >/dev/null 2>&1 ||
+          { apt-get update -qq >/dev/null && apt-get install -y -qq mmdebstrap >/dev/null; } ||
+          die "could not install mmdebstrap: run 'apt-get install mmdebstrap'"
+      else
+        die "mmdebstrap is missing: install it from Debian ('apt-get install mmdebstrap')"
+      fi
+    fi
+    echo "tools/bazel: creating the build root (Debian 13 + Bazel 7.7.1, about 1 GB, once) in $root" >&2
+    started=$SECONDS
+    "$here/bootstrap.sh" "$root" || die "creating the build root failed; see the messages above"
+    echo "tools/bazel: build root ready in $((SECONDS - started)) s" >&2
+    # Roots of older recipes are dead weight once a new one exists.
+    find "$cache_home/buildenv" -mindepth 1 -maxdepth 1 -type d ! -name "$recipe_hash" \
+      ! -name '*.partial.*' -exec rm -rf {} + 2>/dev/null || true
+  fi
+  exec 9>&-
+fi
+
+# Paths with absolute locations for this machine; the static flags are in bazelrc.
+machine_rc=$state/machine.bazelrc
+printf 'common --repository_cache=%s\ncommon --disk_cache=%s\n' \
+  "$state/repository_cache" "$state/disk_cache" >"$machine_rc.$$"
+mv "$machine_rc.$$" "$machine_rc"
+
+# Only what a build needs crosses into the root: proxies, CI, and where registries are.
+passed_env=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  LANG=C.UTF-8 TERM="${TERM:-dumb}" USER=root)
+for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY CI \
+  PIP_INDEX_URL FASTAPI_RULES_DEBIAN_MIRROR NPM_CONFIG_REGISTRY; do
+  [[ -n ${!name:-} ]] && passed_env+=("$name=${!name}")
+done
+# The package indexes are this machine's: read them here, where its configuration lives.
+if [[ -z ${PIP_INDEX_URL:-} ]] && command -v pip3 >/dev/null; then
+  index=$(pip3 config get global.index-url 2>/dev/null || true)
+  [[ -n $index ]] && passed_env+=("PIP_INDEX_URL=$index")
+fi
+if [[ -z ${NPM_CONFIG_REGISTRY:-} ]] && command -v npm >/dev/null; then
+  registry=$(npm config get registry 2>/dev/null || true)
+  [[ -n $registry ]] && passed_env+=("NPM_CONFIG_REGISTRY=$registry")
+fi
+passed_env+=("FASTAPI_RULES_DEBIAN_MIRROR=$("$here/debian_mirror.sh")")
+
+workdir=$PWD
+[[ $workdir == "$workspace" || $workdir == "$workspace"/* ]] || workdir=$workspace
+
+exec unshare --mount --propagation private -- \
+  "$here/namespace.sh" "$root" "$workspace" "$state" "$workdir" "${passed_env[@]}" -- \
+  bazel --output_user_root="$state/output_user_root" \
+  --bazelrc="$here/bazelrc" --bazelrc="$machine_rc" "$@"

@@ -53,7 +53,11 @@ if [[ ! -x $root/usr/bin/bazel ]]; then
     started=$SECONDS
     "$here/bootstrap.sh" "$root" || die "creating the build root failed; see the messages above"
     echo "tools/bazel: build root ready in $((SECONDS - started)) s" >&2
-    # Roots of older recipes are dead weight once a new one exists.
+    # Bazel servers started in an older root would keep running there: stop them, and
+    # remove the roots of older recipes, which are dead weight once a new one exists.
+    for pid_file in "$state"/output_user_root/*/server/server.pid.txt; do
+      [[ -f $pid_file ]] && kill "$(cat "$pid_file")" 2>/dev/null || true
+    done
     find "$cache_home/buildenv" -mindepth 1 -maxdepth 1 -type d ! -name "$recipe_hash" \
       ! -name '*.partial.*' -exec rm -rf {} + 2>/dev/null || true
   fi

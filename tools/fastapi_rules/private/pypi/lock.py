@@ -1,0 +1,158 @@
+"""Resolves requirements.in into pylock.toml: ``tools/bazel run //third_party/python:lock``.
+
+pip does the resolving (``pip install --dry-run --report``) in a throwaway virtual
+environment of the build environment's Python, so the lock holds the wheels that Python
+and platform need. The index is whatever pip is configured with (``PIP_INDEX_URL`` or pip's
+own default); only file names and hashes are written, never a URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from packaging.requirements import Requirement
+from pylock import Lock, Package, Wheel, dump_path, load, normalize
+
+
+class ResolveError(Exception):
+    pass
+
+
+def requirements_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def target_environment() -> str:
+    version = "{}.{}".format(*sys.version_info[:2])
+    machine = os.uname().machine
+    return (
+        f"python_version == '{version}' and sys_platform == '{sys.platform}'"
+        f" and platform_machine == '{machine}'"
+    )
+
+
+def pip_report(requirements: Path, workdir: Path) -> dict:
+    """Runs pip's resolver without installing anything and returns its JSON report."""
+    env_dir = workdir / "venv"
+    venv.create(env_dir, with_pip=True)
+    report = workdir / "report.json"
+    command = [
+        str(env_dir / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--dry-run",
+        "--ignore-installed",
+        "--only-binary=:all:",
+        "--report",
+        str(report),
+        "--requirement",
+        str(requirements),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ResolveError(f"pip could not resolve {requirements}:\n{result.stderr.strip()}")
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def packages_from_report(report: dict) -> list[Package]:
+    packages = []
+    for item in report["install"]:
+        info = item["download_info"]
+        filename = PurePosixPath(urlsplit(info["url"]).path).name
+        if not filename.endswith(".whl"):
+            raise ResolveError(f"{filename}: only wheels can be locked")
+        hashes = info.get("archive_info", {}).get("hashes", {})
+        if "sha256" not in hashes:
+            raise ResolveError(f"{filename}: the index gave no sha256 for it")
+        packages.append(
+            Package(
+                name=normalize(item["metadata"]["name"]),
+                version=item["metadata"]["version"],
+                wheel=Wheel(filename, hashes["sha256"]),
+                extras=tuple(sorted(normalize(e) for e in item.get("requested_extras", ()))),
+            )
+        )
+    return packages
+
+
+def drift(requirements: Path, lock: Lock, lock_path: str) -> list[str]:
+    """What makes ``lock`` disagree with ``requirements``; empty when they agree."""
+    problems = []
+    if lock.requirements_sha256 != requirements_sha256(requirements):
+        problems.append(f"{requirements.name} has changed since {lock_path} was written")
+    locked = {p.name: p for p in lock.packages}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement = Requirement(line)
+        package = locked.get(normalize(requirement.name))
+        if package is None:
+            problems.append(f"{requirement.name} is required but not in {lock_path}")
+            continue
+        if not requirement.specifier.contains(package.version, prereleases=True):
+            problems.append(
+                f"{requirement.name} {package.version} in {lock_path} does not satisfy "
+                f"'{requirement.specifier}'"
+            )
+        missing = {normalize(e) for e in requirement.extras} - set(package.extras)
+        if missing:
+            problems.append(
+                f"{requirement.name} in {lock_path} lacks extras {', '.join(sorted(missing))}"
+            )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requirements", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument(
+        "--check", action="store_true", help="only report whether the lock is up to date"
+    )
+    args = parser.parse_args(argv)
+
+    # `bazel run` starts in the runfiles; paths given by the BUILD file are the workspace's.
+    workspace = Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", "."))
+    requirements = workspace / args.requirements
+    output = workspace / args.output
+    if args.check:
+        problems = drift(requirements, load(output), args.output)
+        for problem in problems:
+            print(f"lock: {problem}", file=sys.stderr)
+        if problems:
+            print(
+                "lock: to update it run: tools/bazel run //third_party/python:lock", file=sys.stderr
+            )
+        return 1 if problems else 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="pylock-") as workdir:
+            report = pip_report(requirements, Path(workdir))
+        lock = Lock(
+            requirements_sha256=requirements_sha256(requirements),
+            requires_python="=={}.{}.*".format(*sys.version_info[:2]),
+            environment=target_environment(),
+            packages=tuple(packages_from_report(report)),
+        )
+    except ResolveError as error:
+        print(f"lock: {error}", file=sys.stderr)
+        return 1
+    dump_path(lock, output)
+    print(f"lock: wrote {len(lock.packages)} packages to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

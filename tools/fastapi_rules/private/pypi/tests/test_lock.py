@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+from lock import ResolveError, drift, packages_from_report, requirements_sha256
+from pylock import Lock, Package, Wheel
+
+SHA = "c" * 64
+
+
+def report_item(name: str, version: str, url: str, extras: list[str] | None = None) -> dict:
+    item = {
+        "metadata": {"name": name, "version": version},
+        "download_info": {"url": url, "archive_info": {"hashes": {"sha256": SHA}}},
+    }
+    if extras:
+        item["requested_extras"] = extras
+    return item
+
+
+def test_report_becomes_packages_without_any_url():
+    report = {
+        "install": [
+            report_item(
+                "Uvicorn",
+                "0.40.0",
+                "https://files.example/p/uvicorn-0.40.0-py3-none-any.whl",
+                ["Standard"],
+            )
+        ]
+    }
+    (package,) = packages_from_report(report)
+    assert package == Package(
+        "uvicorn", "0.40.0", Wheel("uvicorn-0.40.0-py3-none-any.whl", SHA), ("standard",)
+    )
+
+
+def test_sdists_cannot_be_locked():
+    report = {"install": [report_item("demo", "1.0", "https://files.example/demo-1.0.tar.gz")]}
+    with pytest.raises(ResolveError, match="only wheels"):
+        packages_from_report(report)
+
+
+def lock_for(requirements: Path, *packages: Package) -> Lock:
+    return Lock(requirements_sha256(requirements), "==3.13.*", "", packages)
+
+
+def wheel(name: str, version: str) -> Wheel:
+    return Wheel(f"{name}-{version}-py3-none-any.whl", SHA)
+
+
+def test_matching_lock_has_no_drift(tmp_path):
+    requirements = tmp_path / "requirements.in"
+    requirements.write_text("# comment\nfastapi>=0.100\nuvicorn[standard]\n")
+    lock = lock_for(
+        requirements,
+        Package("fastapi", "0.115.0", wheel("fastapi", "0.115.0")),
+        Package("uvicorn", "0.40.0", wheel("uvicorn", "0.40.0"), ("standard",)),
+    )
+    assert drift(requirements, lock, "pylock.toml") == []
+
+
+def test_every_kind_of_drift_is_reported(tmp_path):
+    requirements = tmp_path / "requirements.in"
+    requirements.write_text("fastapi>=0.100\n")
+    lock = lock_for(requirements, Package("fastapi", "0.99.0", wheel("fastapi", "0.99.0")))
+    requirements.write_text("fastapi>=0.100\nuvicorn[standard]\nhttpx\n")
+    lock = Lock(
+        lock.requirements_sha256,
+        "==3.13.*",
+        "",
+        (*lock.packages, Package("uvicorn", "0.40.0", wheel("uvicorn", "0.40.0"))),
+    )
+    problems = drift(requirements, lock, "pylock.toml")
+    assert problems == [
+        "requirements.in has changed since pylock.toml was written",
+        "fastapi 0.99.0 in pylock.toml does not satisfy '>=0.100'",
+        "uvicorn in pylock.toml lacks extras standard",
+        "httpx is required but not in pylock.toml",
+    ]

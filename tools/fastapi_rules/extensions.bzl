@@ -1,5 +1,7 @@
 """Module extensions of fastapi_rules, for use in MODULE.bazel."""
 
+load("//tools/fastapi_rules/private/npm:extension.bzl", _npm = "npm")
 load("//tools/fastapi_rules/private/pypi:extension.bzl", _pypi = "pypi")
 
+npm = _npm
 pypi = _pypi

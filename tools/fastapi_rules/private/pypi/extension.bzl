@@ -5,7 +5,7 @@ load(":repositories.bzl", "find_python", "hub_repository", "wheel_repository")
 _PYLOCK = Label("//tools/fastapi_rules/private/pypi:pylock.py")
 
 def _read_lock(module_ctx, python, lock):
-    module_ctx.watch(_PYLOCK) if hasattr(module_ctx, "watch") else None
+    module_ctx.watch(_PYLOCK)
     result = module_ctx.execute([python, module_ctx.path(_PYLOCK), module_ctx.path(lock)], quiet = True)
     if result.return_code != 0:
         fail("reading {}: {}".format(lock, result.stderr.strip()))

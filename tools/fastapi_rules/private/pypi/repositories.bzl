@@ -8,16 +8,33 @@ _WHEEL_TOOL = Label("//tools/fastapi_rules/private/pypi:wheel_tool.py")
 _SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 
 def find_python(ctx):
-    """Returns the path of the build environment's python3, or fails saying how to get one."""
+    """Finds the build environment's python3, or fails saying how to get one.
+
+    Args:
+      ctx: a repository_ctx or module_ctx.
+
+    Returns:
+      The path of python3.
+    """
     python = ctx.which("python3")
     if not python:
         fail("python3 is not on PATH: run Bazel through tools/bazel, which provides the build environment's Python 3.13")
     return python
 
 def run_helper(ctx, python, args, what):
-    """Runs wheel_tool.py and returns its stdout, failing with its message."""
+    """Runs wheel_tool.py, failing with its message when it fails.
+
+    Args:
+      ctx: a repository_ctx.
+      python: path of python3.
+      args: wheel_tool.py's arguments.
+      what: what is being done, for the failure message.
+
+    Returns:
+      wheel_tool.py's standard output, stripped.
+    """
     for helper in _HELPERS:
-        ctx.watch(helper) if hasattr(ctx, "watch") else ctx.path(helper)
+        ctx.watch(helper)
     result = ctx.execute([python, ctx.path(_WHEEL_TOOL)] + args, quiet = True)
     if result.return_code != 0:
         fail("{}: {}".format(what, result.stderr.strip()))
@@ -40,6 +57,7 @@ def _download_wheel(rctx, python):
         "looking up {} on the package index".format(filename),
     )
     rctx.delete("index_page")
+
     # Saved with a .zip suffix: a wheel is a zip archive, and extract() goes by suffix.
     archive = filename + ".zip"
     result = rctx.download(url = url, output = archive, sha256 = rctx.attr.sha256, allow_fail = True)

@@ -9,7 +9,7 @@ _PYTEST_DEPS = [
     Label("@pypi//pytest_asyncio"),
 ]
 
-def pytest_test(name, srcs, deps = [], data = [], args = [], **kwargs):
+def pytest_test(name, srcs, deps = [], data = [], args = [], size = "small", **kwargs):
     """Runs pytest over `srcs` with the repository's pyproject.toml settings.
 
     Every file in `srcs` is given to pytest, so conftest.py files and helper modules can
@@ -22,6 +22,7 @@ def pytest_test(name, srcs, deps = [], data = [], args = [], **kwargs):
       deps: libraries the tests import; pytest and pytest-asyncio are added.
       data: files the tests read at run time.
       args: extra pytest arguments, after the test files.
+      size: Bazel test size; unit tests are small, tests that start servers are not.
       **kwargs: passed to py_test (size, tags, env, timeout, ...).
     """
     if not srcs:
@@ -35,5 +36,6 @@ def pytest_test(name, srcs, deps = [], data = [], args = [], **kwargs):
                args,
         data = data + [_CONFIG],
         deps = deps + [dep for dep in _PYTEST_DEPS if dep not in deps],
+        size = size,
         **kwargs
     )

@@ -34,6 +34,7 @@ def python_lock(name, requirements, lock, **kwargs):
         srcs = [_LOCK],
         main = _LOCK,
         args = ["--check"] + paths,
+        size = "small",
         data = [requirements, lock],
         deps = [_TOOLS],
         **kwargs

@@ -20,7 +20,7 @@ die() {
 if [[ $(id -u) -ne 0 ]]; then
   die "the build environment needs root to create and enter its Debian root: run 'sudo tools/bazel $*', or put Bazel 7.7.1 on PATH"
 fi
-for tool in unshare chroot mount flock sha256sum; do
+for tool in unshare nsenter chroot mount flock sha256sum md5sum; do
   command -v "$tool" >/dev/null || die "'$tool' is missing: apt-get install util-linux coreutils"
 done
 
@@ -91,7 +91,19 @@ passed_env+=("FASTAPI_RULES_DEBIAN_MIRROR=$("$here/debian_mirror.sh")")
 workdir=$PWD
 [[ $workdir == "$workspace" || $workdir == "$workspace"/* ]] || workdir=$workspace
 
+bazel_command=(bazel --output_user_root="$state/output_user_root"
+  --bazelrc="$here/bazelrc" --bazelrc="$machine_rc" "$@")
+
+# A running Bazel server of this workspace lives in the mount namespace that started it.
+# The client must join that namespace: from any other, the server's working directory
+# looks different and the client restarts the server, losing its analysis cache.
+output_base=$state/output_user_root/$(printf '%s' "$workspace" | md5sum | cut -c1-32)
+server_pid=$(cat "$output_base/server/server.pid.txt" 2>/dev/null || true)
+if [[ -n $server_pid && $(readlink "/proc/$server_pid/root" 2>/dev/null) == "$root" ]]; then
+  exec nsenter --target "$server_pid" --mount --root -- /usr/bin/env -i "${passed_env[@]}" \
+    /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" "${bazel_command[@]}"
+fi
+
 exec unshare --mount --propagation private -- \
   "$here/namespace.sh" "$root" "$workspace" "$state" "$workdir" "${passed_env[@]}" -- \
-  bazel --output_user_root="$state/output_user_root" \
-  --bazelrc="$here/bazelrc" --bazelrc="$machine_rc" "$@"
+  "${bazel_command[@]}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs Bazel inside the build root, creating the root on first use.
+# With --run as first argument, runs the given command there instead (tools/buildenv/run).
 #
 # The root is a Debian 13 system with Debian's Bazel 7 (see packages.txt), cached under
 # ~/.cache/fastapi_rules/buildenv/<recipe hash>/ and rebuilt whenever the recipe changes.
@@ -91,8 +92,13 @@ passed_env+=("FASTAPI_RULES_DEBIAN_MIRROR=$("$here/debian_mirror.sh")")
 workdir=$PWD
 [[ $workdir == "$workspace" || $workdir == "$workspace"/* ]] || workdir=$workspace
 
-bazel_command=(bazel --output_user_root="$state/output_user_root"
-  --bazelrc="$here/bazelrc" --bazelrc="$machine_rc" "$@")
+if [[ ${1:-} == --run ]]; then
+  shift
+  bazel_command=("$@")
+else
+  bazel_command=(bazel --output_user_root="$state/output_user_root"
+    --bazelrc="$here/bazelrc" --bazelrc="$machine_rc" "$@")
+fi
 
 # A running Bazel server of this workspace lives in the mount namespace that started it.
 # The client must join that namespace: from any other, the server's working directory
@@ -100,7 +106,7 @@ bazel_command=(bazel --output_user_root="$state/output_user_root"
 output_base=$state/output_user_root/$(printf '%s' "$workspace" | md5sum | cut -c1-32)
 server_pid=$(cat "$output_base/server/server.pid.txt" 2>/dev/null || true)
 if [[ -n $server_pid && $(readlink "/proc/$server_pid/root" 2>/dev/null) == "$root" ]]; then
-  exec nsenter --target "$server_pid" --mount --root -- /usr/bin/env -i "${passed_env[@]}" \
+  exec nsenter --target "$server_pid" --mount --root --wd -- /usr/bin/env -i "${passed_env[@]}" \
     /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" "${bazel_command[@]}"
 fi
 

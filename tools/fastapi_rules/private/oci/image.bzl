@@ -1,0 +1,98 @@
+"""oci_image: an OCI image layout from a base image and layer tarballs (rules_oci's API)."""
+
+_TOOL = Label("//tools/fastapi_rules/private/oci:oci_tool")
+
+OciImageInfo = provider(
+    doc = "An OCI image layout built by oci_image.",
+    fields = {
+        "digest": "File holding the manifest digest, `sha256:...`.",
+        "image_id": "File holding the config digest, which podman and docker use as image ID.",
+        "layout": "The OCI layout directory.",
+    },
+)
+
+def _check_port(label, spec):
+    number, _, protocol = spec.partition("/")
+    if not number.isdigit() or int(number) < 1 or int(number) > 65535 or protocol not in ("", "tcp", "udp"):
+        fail("{}: exposed_ports entry \"{}\" is not a port; write it as \"8080\" or \"8080/tcp\" (or /udp)".format(label, spec))
+
+def _check_user(label, user):
+    name, _, group = user.partition(":")
+    for part in [name] + ([group] if group else []):
+        if not part or " " in part:
+            fail("{}: user \"{}\" is not USER, UID, USER:GROUP or UID:GID; for the base images' non-root user write \"65532\"".format(label, user))
+
+def _oci_image_impl(ctx):
+    for spec in ctx.attr.exposed_ports:
+        _check_port(ctx.label, spec)
+    if ctx.attr.user:
+        _check_user(ctx.label, ctx.attr.user)
+    if not ctx.attr.base and not ctx.files.tars:
+        fail("{}: an image needs a base or at least one tar in tars".format(ctx.label))
+
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    image_id = ctx.actions.declare_file(ctx.label.name + ".image_id")
+    settings = ctx.actions.declare_file(ctx.label.name + ".settings.json")
+    ctx.actions.write(settings, json.encode({
+        "annotations": ctx.attr.annotations,
+        "architecture": ctx.attr.architecture,
+        "cmd": ctx.attr.cmd or None,
+        "created_by": "oci_image " + str(ctx.label),
+        "entrypoint": ctx.attr.entrypoint or None,
+        "env": ctx.attr.env,
+        "exposed_ports": ctx.attr.exposed_ports,
+        "labels": ctx.attr.labels,
+        "os": ctx.attr.os,
+        "user": ctx.attr.user or None,
+        "workdir": ctx.attr.workdir or None,
+    }))
+
+    args = ctx.actions.args()
+    args.add("image")
+    inputs = [settings] + ctx.files.tars
+    if ctx.attr.base:
+        base = ctx.attr.base[OciImageInfo].layout
+        args.add("--base", base.path)
+        inputs.append(base)
+    args.add_all(ctx.files.tars, before_each = "--layer")
+    args.add("--settings", settings)
+    args.add("--output", layout.path)
+    args.add("--digest", digest)
+    args.add("--image-id", image_id)
+    ctx.actions.run(
+        executable = ctx.executable._tool,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [layout, digest, image_id],
+        mnemonic = "OciImage",
+        progress_message = "Assembling OCI image %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles([layout, digest])),
+        OutputGroupInfo(digest = depset([digest])),
+        OciImageInfo(layout = layout, digest = digest, image_id = image_id),
+    ]
+
+oci_image = rule(
+    implementation = _oci_image_impl,
+    doc = """An OCI image layout directory (oci-layout, index.json, blobs/) and `<name>.digest`.
+
+Attribute names follow rules_oci's `oci_image`, so moving to rules_oci is a change of load
+statements. Layers are the base's, then one per entry of `tars`, in order.""",
+    attrs = {
+        "annotations": attr.string_dict(doc = "Manifest annotations."),
+        "architecture": attr.string(default = "amd64", doc = "CPU architecture in the image config (GOARCH names: amd64, arm64)."),
+        "base": attr.label(providers = [OciImageInfo], doc = "Image to build on; its layers and settings come first."),
+        "cmd": attr.string_list(doc = "Default arguments of the entrypoint."),
+        "entrypoint": attr.string_list(doc = "Program run when the container starts; replaces the base's and clears its cmd."),
+        "env": attr.string_dict(doc = "Environment variables, merged over the base's."),
+        "exposed_ports": attr.string_list(doc = "Ports the container listens on: \"8080\" or \"8080/tcp\"."),
+        "labels": attr.string_dict(doc = "Image config labels, merged over the base's."),
+        "os": attr.string(default = "linux", doc = "Operating system in the image config."),
+        "tars": attr.label_list(allow_files = [".tar", ".tar.gz", ".tgz"], doc = "Layer tarballs, lowest first."),
+        "user": attr.string(doc = "User (and group) the container runs as: name or id, e.g. \"65532\"."),
+        "workdir": attr.string(doc = "Working directory of the entrypoint."),
+        "_tool": attr.label(default = _TOOL, executable = True, cfg = "exec"),
+    },
+)

@@ -1,0 +1,86 @@
+"""py_image_layers: a py_binary and its runfiles as two layers, third-party and first-party."""
+
+_TOOL = Label("//tools/fastapi_rules/private/oci:oci_tool")
+
+RUNFILES_DIR = "service.runfiles"
+
+def py_image_entrypoint(binary, prefix = "/app"):
+    """The path at which py_image_layers puts a binary in the image.
+
+    Args:
+      binary: label of the py_binary, relative to the current package or absolute.
+      prefix: the `prefix` given to py_image_layers.
+
+    Returns:
+      The absolute path to use as the image's entrypoint.
+    """
+    label = native.package_relative_label(binary)
+    return "{}/{}/_main/{}".format(prefix.rstrip("/"), RUNFILES_DIR, (label.package + "/" + label.name).lstrip("/"))
+
+def _runfiles_path(ctx, short_path):
+    # Main-repository files sit under the workspace name; external ones under their repo.
+    if short_path.startswith("../"):
+        return short_path[3:]
+    return ctx.workspace_name + "/" + short_path
+
+def _layer(ctx, name, files, empty_files, inputs):
+    spec_file = ctx.actions.declare_file("{}.{}.json".format(ctx.label.name, name))
+    ctx.actions.write(spec_file, json.encode({"empty_files": empty_files, "files": files}))
+    output = ctx.actions.declare_file("{}.{}.tar.gz".format(ctx.label.name, name))
+    ctx.actions.run(
+        executable = ctx.executable._tool,
+        arguments = ["layer", "--spec", spec_file.path, "--output", output.path],
+        inputs = depset([spec_file] + inputs),
+        outputs = [output],
+        mnemonic = "OciLayer",
+        progress_message = "Writing {} layer of %{{label}}".format(name),
+    )
+    return output
+
+def _is_third_party(runfiles_path):
+    # Wheels live in external repositories; legacy __init__.py stubs under external/ too.
+    return not runfiles_path.startswith("_main/") or runfiles_path.startswith("_main/external/")
+
+def _py_image_layers_impl(ctx):
+    binary = ctx.attr.binary[DefaultInfo]
+    executable = binary.files_to_run.executable
+    runfiles = binary.default_runfiles
+
+    # The binary runs from inside its runfiles tree, whose name does not depend on the
+    # binary's: the third-party layer of two services with the same wheels is identical.
+    runfiles_root = "{}/{}/".format(ctx.attr.prefix.rstrip("/"), RUNFILES_DIR)
+    layers = {
+        "app": {"empty_files": [], "files": [], "inputs": []},
+        "third_party": {"empty_files": [], "files": [], "inputs": []},
+    }
+    for file in depset([executable], transitive = [runfiles.files]).to_list():
+        path = _runfiles_path(ctx, file.short_path)
+        layer = layers["third_party" if _is_third_party(path) else "app"]
+        layer["files"].append([runfiles_root + path, file.path])
+        layer["inputs"].append(file)
+    for empty in runfiles.empty_filenames.to_list():
+        path = _runfiles_path(ctx, empty)
+        layers["third_party" if _is_third_party(path) else "app"]["empty_files"].append(runfiles_root + path)
+
+    outputs = []
+    for name in ("third_party", "app"):
+        spec = layers[name]
+        outputs.append(_layer(ctx, name, spec["files"], spec["empty_files"], spec["inputs"]))
+    return [
+        DefaultInfo(files = depset(outputs, order = "preorder")),
+        OutputGroupInfo(app = depset([outputs[1]]), third_party = depset([outputs[0]])),
+    ]
+
+py_image_layers = rule(
+    implementation = _py_image_layers_impl,
+    doc = """Two layer tarballs for a py_binary, lowest first: `<name>.third_party.tar.gz`
+(every file from an external repository: the locked wheels) and `<name>.app.tar.gz` (the
+binary and first-party code and data). The runfiles tree is `<prefix>/service.runfiles/`
+and the binary runs from inside it: `py_image_entrypoint(binary)` gives its path. Only the binary's
+runtime dependencies are included: test and lint tools never reach an image.""",
+    attrs = {
+        "binary": attr.label(mandatory = True, executable = True, cfg = "target", doc = "The py_binary to package."),
+        "prefix": attr.string(default = "/app", doc = "Directory of the image that holds the binary."),
+        "_tool": attr.label(default = _TOOL, executable = True, cfg = "exec"),
+    },
+)

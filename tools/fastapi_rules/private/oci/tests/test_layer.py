@@ -1,0 +1,106 @@
+import gzip
+import hashlib
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+from layer import MTIME, Layer, LayerError, diff_id, normalize_path
+
+
+def sample(tmp_path: Path, order: list[str]) -> Layer:
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    data = tmp_path / "data.txt"
+    data.write_text("data\n")
+    data.chmod(0o600)
+    layer = Layer()
+    adders = {
+        "script": lambda: layer.copy("/app/bin/run.sh", script),
+        "data": lambda: layer.copy("app/share/data.txt", data),
+        "link": lambda: layer.symlink("usr/bin/python3", "python3.13"),
+        "tmp": lambda: layer.directory("tmp", 0o1777),
+    }
+    for name in order:
+        adders[name]()
+    return layer
+
+
+def members(path: Path) -> list[tarfile.TarInfo]:
+    with tarfile.open(path, "r:gz") as tar:
+        return tar.getmembers()
+
+
+def test_same_entries_in_any_order_give_identical_bytes(tmp_path):
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    id_a = sample(tmp_path, ["script", "data", "link", "tmp"]).write(first)
+    id_b = sample(tmp_path, ["tmp", "link", "data", "script"]).write(second)
+    assert first.read_bytes() == second.read_bytes()
+    assert id_a == id_b
+
+
+def test_entries_are_sorted_with_parents_and_normalized_metadata(tmp_path):
+    output = tmp_path / "layer.tar.gz"
+    sample(tmp_path, ["script", "data", "link", "tmp"]).write(output)
+    infos = members(output)
+    assert [i.name for i in infos] == [
+        "app",
+        "app/bin",
+        "app/bin/run.sh",
+        "app/share",
+        "app/share/data.txt",
+        "tmp",
+        "usr",
+        "usr/bin",
+        "usr/bin/python3",
+    ]
+    assert all(i.mtime == MTIME and i.uid == 0 and i.uname == "" for i in infos)
+    modes = {i.name: i.mode for i in infos}
+    assert modes["app/bin/run.sh"] == 0o755
+    assert modes["app/share/data.txt"] == 0o644  # not the source's 0600
+    assert modes["tmp"] == 0o1777
+    link = next(i for i in infos if i.name == "usr/bin/python3")
+    assert link.issym() and link.linkname == "python3.13"
+
+
+def test_gzip_header_has_no_timestamp_or_name(tmp_path):
+    output = tmp_path / "layer.tar.gz"
+    Layer().write(output)
+    header = output.read_bytes()[:10]
+    assert header[4:8] == b"\0\0\0\0"  # MTIME field
+    assert header[3] & 0x08 == 0  # no FNAME flag
+
+
+def test_diff_id_is_the_sha256_of_the_uncompressed_tar(tmp_path):
+    output = tmp_path / "layer.tar.gz"
+    layer = sample(tmp_path, ["data"])
+    written = layer.write(output)
+    expected = "sha256:" + hashlib.sha256(gzip.decompress(output.read_bytes())).hexdigest()
+    assert written == expected == diff_id(output)
+    plain = io.BytesIO()
+    layer.write_tar(plain)
+    (tmp_path / "plain.tar").write_bytes(plain.getvalue())
+    assert diff_id(tmp_path / "plain.tar") == expected
+
+
+def test_later_file_replaces_earlier_and_first_directory_mode_wins():
+    layer = Layer()
+    layer.file("etc/motd", b"one")
+    layer.file("/etc/motd", b"two")
+    layer.directory("etc", 0o700)
+    layer.directory("etc", 0o755)
+    assert layer.read("etc/motd") == b"two"
+    assert layer.entries["etc"].mode == 0o700
+
+
+@pytest.mark.parametrize(
+    ("path", "normalized"), [("/a//b/./c", "a/b/c"), ("a/b/", "a/b"), ("/", "")]
+)
+def test_paths_are_normalized(path, normalized):
+    assert normalize_path(path) == normalized
+
+
+def test_parent_references_are_refused():
+    with pytest.raises(LayerError, match=r"may not contain '\.\.'"):
+        normalize_path("app/../../etc/passwd")

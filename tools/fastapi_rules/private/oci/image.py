@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,12 @@ class Layout:
                 f"{self.root}: expected one image in index.json, found {len(manifests)}"
             )
         return self.read_json(manifests[0]["digest"]), manifests[0]
+
+    def layer_files(self, index: int) -> dict[str, tarfile.TarInfo]:
+        """The members of the image's ``index``-th layer, by path without trailing slash."""
+        manifest, _ = self.manifest()
+        with tarfile.open(self.blob_path(manifest["layers"][index]["digest"]), "r:*") as tar:
+            return {member.name.rstrip("/"): member for member in tar.getmembers()}
 
     def config(self) -> dict:
         manifest, _ = self.manifest()

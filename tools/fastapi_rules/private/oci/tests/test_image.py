@@ -45,7 +45,8 @@ def test_layout_is_spec_shaped(base):
         blob = layout.blob_path(descriptor["digest"])
         assert blob.stat().st_size == descriptor["size"]
     config = layout.config()
-    assert config["os"] == "linux" and config["architecture"] == "amd64"
+    assert config["os"] == "linux"
+    assert config["architecture"] == "amd64"
     assert config["config"]["User"] == "65532"
 
 

@@ -55,13 +55,15 @@ def test_entries_are_sorted_with_parents_and_normalized_metadata(tmp_path):
         "usr/bin",
         "usr/bin/python3",
     ]
-    assert all(i.mtime == MTIME and i.uid == 0 and i.uname == "" for i in infos)
+    assert all(i.mtime == MTIME
+    assert i.uid == 0 and i.uname == "" for i in infos)
     modes = {i.name: i.mode for i in infos}
     assert modes["app/bin/run.sh"] == 0o755
     assert modes["app/share/data.txt"] == 0o644  # not the source's 0600
     assert modes["tmp"] == 0o1777
     link = next(i for i in infos if i.name == "usr/bin/python3")
-    assert link.issym() and link.linkname == "python3.13"
+    assert link.issym()
+    assert link.linkname == "python3.13"
 
 
 def test_gzip_header_has_no_timestamp_or_name(tmp_path):

@@ -4,6 +4,8 @@ _TOOL = Label("//tools/fastapi_rules/private/oci:oci_tool")
 
 RUNFILES_DIR = "service.runfiles"
 
+# A helper for BUILD files, not a macro: it declares no target, so it takes no name.
+# buildifier: disable=unnamed-macro
 def py_image_entrypoint(binary, prefix = "/app"):
     """The path at which py_image_layers puts a binary in the image.
 

@@ -55,8 +55,7 @@ def test_entries_are_sorted_with_parents_and_normalized_metadata(tmp_path):
         "usr/bin",
         "usr/bin/python3",
     ]
-    assert all(i.mtime == MTIME
-    assert i.uid == 0 and i.uname == "" for i in infos)
+    assert {(i.mtime, i.uid, i.gid, i.uname, i.gname) for i in infos} == {(MTIME, 0, 0, "", "")}
     modes = {i.name: i.mode for i in infos}
     assert modes["app/bin/run.sh"] == 0o755
     assert modes["app/share/data.txt"] == 0o644  # not the source's 0600

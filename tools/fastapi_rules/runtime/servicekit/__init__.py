@@ -1,0 +1,36 @@
+"""servicekit: what every FastAPI service of the monorepo shares.
+
+from servicekit import ServiceSettings, create_app
+
+app = create_app(Settings(), name="pricing", title="Pricing", version="1.0.0",
+                 routers=[router])
+"""
+
+from servicekit.app import Component, create_app
+from servicekit.db import PoolDep, PostgresPool, SessionDep, SqlAlchemyDatabase
+from servicekit.errors import problem_response
+from servicekit.health import HealthCheck
+from servicekit.logs import get_logger
+from servicekit.models import FieldError, HealthReport, Page, Problem, ResourceId, Timestamp
+from servicekit.settings import DatabaseSettings, RateLimitSettings, ServiceSettings
+
+__all__ = [
+    "Component",
+    "DatabaseSettings",
+    "FieldError",
+    "HealthCheck",
+    "HealthReport",
+    "Page",
+    "PoolDep",
+    "PostgresPool",
+    "Problem",
+    "RateLimitSettings",
+    "ResourceId",
+    "ServiceSettings",
+    "SessionDep",
+    "SqlAlchemyDatabase",
+    "Timestamp",
+    "create_app",
+    "get_logger",
+    "problem_response",
+]

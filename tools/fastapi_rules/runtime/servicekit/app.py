@@ -1,0 +1,152 @@
+"""create_app: one call gives a service the platform's behaviour."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any, Protocol
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette_exporter import PrometheusMiddleware, handle_metrics
+
+from servicekit.docs import install_docs
+from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
+from servicekit.health import LIVE_PATH, READY_PATH, Health, HealthCheck, health_router
+from servicekit.logs import configure_logging, get_logger
+from servicekit.middleware import (
+    AccessLogMiddleware,
+    BodySizeLimitMiddleware,
+    RateLimitMiddleware,
+)
+from servicekit.settings import ServiceSettings
+
+METRICS_PATH = "/metrics"
+log = get_logger("servicekit.app")
+
+
+class Component(Protocol):
+    """Something with a lifetime: started before serving, stopped after, and checked for
+    readiness (a connection pool, a loaded model, a background task)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def check(self) -> None: ...
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _request_id_is_sane(value: str) -> bool:
+    # Accept callers' IDs (UUIDs or not) as long as they are short and printable.
+    return 0 < len(value) <= 128 and value.isprintable() and " " not in value
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    name: str,
+    title: str,
+    version: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    components: Sequence[Component] = (),
+    health_checks: Sequence[HealthCheck] = (),
+    lifespan: Lifespan | None = None,
+    tags: list[dict[str, Any]] | None = None,
+    contact: dict[str, str] | None = None,
+    rate_limits: dict[str, str] | None = None,
+) -> FastAPI:
+    """A FastAPI app with logging, request IDs, metrics, CORS, rate limits, body limits,
+    problem+json errors, health endpoints, offline docs and managed components.
+
+    Args:
+      settings: the service's settings (a ServiceSettings subclass).
+      name: service name, as in services/ports.bzl; labels logs and metrics.
+      title, version, description: OpenAPI branding; the BUILD file passes them.
+      routers: the service's routers.
+      components: started in order before serving, stopped in reverse, each a readiness check.
+      health_checks: further readiness checks.
+      lifespan: the service's own startup and shutdown, run inside the components'.
+      tags: OpenAPI tag descriptions.
+      contact: OpenAPI contact (name, email, url).
+      rate_limits: per route template limits, e.g. {"/orders": "10/second"}.
+    """
+    configure_logging(name, settings.log_level, settings.log_json)
+    health = Health(name, version, settings.health_check_timeout_s)
+    for check in health_checks:
+        health.register(check)
+    for component in components:
+        health.register(HealthCheck(component.name, component.check))
+
+    @asynccontextmanager
+    async def managed(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for component in components:
+                await component.start()
+                stack.push_async_callback(component.stop)
+                log.info("component started", component=component.name)
+            if lifespan is not None:
+                await stack.enter_async_context(lifespan(app))
+            log.info("service ready", version=version, environment=settings.environment)
+            yield
+        log.info("service stopped")
+
+    servers = [{"url": settings.public_url}] if settings.public_url else None
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        openapi_tags=tags,
+        contact=contact,
+        servers=servers,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=managed,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.health = health
+    app.state.components = list(components)
+    install_error_handlers(app)
+    install_docs(app)
+    app.include_router(health_router())
+    app.add_route(METRICS_PATH, handle_metrics, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+
+    # Added innermost first: each add_middleware wraps everything added before it.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit.enabled:
+        app.add_middleware(
+            RateLimitMiddleware,
+            default=settings.rate_limit.default,
+            storage_url=settings.rate_limit.storage_url,
+            per_route=rate_limits,
+        )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining"],
+        )
+    app.add_middleware(
+        PrometheusMiddleware,
+        app_name=name,
+        prefix="http",
+        group_paths=True,
+        filter_unhandled_paths=True,
+        skip_paths=[METRICS_PATH, LIVE_PATH, READY_PATH],
+    )
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name="X-Request-ID", validator=_request_id_is_sane
+    )
+    return app

@@ -1,0 +1,122 @@
+"""Every error as RFC 9457 ``application/problem+json``, never a stack trace."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from servicekit.logs import get_logger
+from servicekit.models import PROBLEM_MEDIA_TYPE, FieldError, Problem
+
+PROBLEM_TYPE = "urn:fastapi-rules:problem:"
+log = get_logger("servicekit.errors")
+
+
+def problem_response(
+    status: int,
+    *,
+    detail: str | None = None,
+    title: str | None = None,
+    problem_type: str = "about:blank",
+    instance: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    request_id = correlation_id.get()
+    problem = Problem(
+        type=problem_type,
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        request_id=request_id,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+    if exc.status_code == 404 and detail is None:
+        detail = f"No resource at {request.url.path}"
+    if exc.status_code == 405 and detail is None:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(
+        exc.status_code,
+        detail=str(detail) if detail is not None else None,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _location(loc: tuple[Any, ...]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldError(location=_location(e["loc"]), message=e["msg"], type=e["type"])
+        for e in exc.errors()
+    ]
+    if any(e.type == "json_invalid" for e in errors):
+        return problem_response(
+            400,
+            title="Malformed JSON body",
+            detail="The request body is not valid JSON.",
+            problem_type=PROBLEM_TYPE + "malformed-json",
+            instance=request.url.path,
+            errors=errors,
+        )
+    return problem_response(
+        422,
+        title="Invalid request",
+        detail=f"{len(errors)} field(s) failed validation.",
+        problem_type=PROBLEM_TYPE + "validation",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled exception", path=request.url.path, exc_info=exc)
+    request_id = correlation_id.get()
+    return problem_response(
+        500,
+        detail="The server failed to handle this request; quote the request ID when reporting it.",
+        instance=request.url.path,
+        # This response leaves outside the request-ID middleware, which would add the header.
+        headers={"X-Request-ID": request_id} if request_id else None,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def _problem_schema(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+# Declared on every route, so clients generated from the OpenAPI document know them.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_schema("Malformed request, e.g. a body that is not JSON"),
+    413: _problem_schema("Request body larger than the service accepts"),
+    422: _problem_schema("Request failed validation; `errors` lists each field"),
+    429: _problem_schema("Rate limit exceeded; retry after `Retry-After` seconds"),
+    500: _problem_schema("Unexpected server error; quote `request_id` when reporting it"),
+}

@@ -1,0 +1,97 @@
+"""Liveness and readiness for the service launcher and load balancers.
+
+``/health/live`` answers while the process can serve at all. ``/health/ready`` runs every
+registered check concurrently, each under its own timeout, and answers 503 when any
+fails, or when the process is draining before shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
+
+from servicekit.models import CheckResult, HealthReport
+
+LIVE_PATH = "/health/live"
+READY_PATH = "/health/ready"
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A named readiness check: an async callable that raises when not ready."""
+
+    name: str
+    check: Callable[[], Awaitable[object]]
+    timeout_s: float | None = None
+
+
+class Health:
+    def __init__(self, service: str, version: str, default_timeout_s: float) -> None:
+        self.service = service
+        self.version = version
+        self.default_timeout_s = default_timeout_s
+        self.checks: dict[str, HealthCheck] = {}
+
+    def register(self, check: HealthCheck) -> None:
+        if check.name in self.checks:
+            raise ValueError(f"a health check named {check.name!r} is already registered")
+        self.checks[check.name] = check
+
+    async def _run(self, check: HealthCheck) -> CheckResult:
+        started = time.perf_counter()
+        timeout = check.timeout_s or self.default_timeout_s
+        try:
+            async with asyncio.timeout(timeout):
+                await check.check()
+        except TimeoutError:
+            result, detail = "fail", f"no answer within {timeout} s"
+        except Exception as error:  # a failing check is a report, not a crash
+            result, detail = "fail", f"{type(error).__name__}: {error}"
+        else:
+            result, detail = "pass", None
+        duration = round((time.perf_counter() - started) * 1000, 3)
+        return CheckResult(status=result, duration_ms=duration, detail=detail)
+
+    async def report(self) -> HealthReport:
+        results = await asyncio.gather(*(self._run(c) for c in self.checks.values()))
+        checks = dict(zip(self.checks, results, strict=True))
+        if draining.is_set():
+            checks["shutdown"] = CheckResult(
+                status="fail", duration_ms=0, detail="draining before shutdown"
+            )
+        status = "pass" if all(c.status == "pass" for c in checks.values()) else "fail"
+        return HealthReport(
+            status=status, service=self.service, version=self.version, checks=checks
+        )
+
+
+# Set on SIGTERM (see servicekit.serve): readiness turns 503 before the server stops.
+draining = asyncio.Event()
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get(LIVE_PATH, summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "pass"}
+
+    @router.get(
+        READY_PATH,
+        summary="Every dependency is ready",
+        response_model=HealthReport,
+        responses={503: {"model": HealthReport, "description": "Not ready"}},
+    )
+    async def ready(request: Request) -> JSONResponse:
+        report = await request.app.state.health.report()
+        return JSONResponse(
+            report.model_dump(exclude_none=True),
+            status_code=200 if report.status == "pass" else 503,
+        )
+
+    return router

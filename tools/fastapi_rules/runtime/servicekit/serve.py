@@ -1,0 +1,99 @@
+"""Runs a service with uvicorn: the entry point of `bazel run //services/NAME` and of
+its image.
+
+On SIGTERM the service first drains: readiness answers 503 for ``drain_seconds`` so load
+balancers stop sending traffic, then uvicorn stops accepting, lets in-flight requests
+finish, and runs the lifespan shutdown that closes pools. Scale a service with replicas of
+one worker each; with ``WEB_CONCURRENCY`` > 1 uvicorn's own supervisor runs the workers,
+which shut down gracefully but without the drain period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sys
+import tempfile
+from types import FrameType
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from servicekit.health import draining
+
+
+class DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.drain_seconds = drain_seconds
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining = False
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        loop = self._loop
+        if sig != signal.SIGTERM or self._draining or loop is None or self.drain_seconds <= 0:
+            super().handle_exit(sig, frame)
+            return
+        self._draining = True
+
+        def begin() -> None:
+            draining.set()
+            loop.call_later(self.drain_seconds, super(DrainingServer, self).handle_exit, sig, frame)
+
+        loop.call_soon_threadsafe(begin)
+
+
+def serve(
+    app: str, *, port: int, factory: bool = False, drain_seconds: float | None = None
+) -> None:
+    """Serves the ASGI app at import path ``app`` ("package.module:attribute"); with
+    ``factory``, that attribute is a function returning the app.
+
+    ``HOST``, ``PORT`` and ``WEB_CONCURRENCY`` (uvicorn's names) override the defaults.
+    """
+    host = os.environ.get("HOST", "0.0.0.0")
+    port = int(os.environ.get("PORT", port))
+    workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+    if drain_seconds is None:
+        drain_seconds = float(os.environ.get("DRAIN_SECONDS", "5"))
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Workers are separate processes: their metrics meet in a shared directory.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
+    config = uvicorn.Config(
+        app,
+        factory=factory,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        server_header=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+    if workers > 1:
+        # uvicorn's supervisor makes its own servers: workers get its graceful shutdown
+        # (stop accepting, finish in flight, close pools) without the drain period.
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        DrainingServer(config, drain_seconds).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve a FastAPI service with uvicorn.")
+    parser.add_argument("--app", required=True, help="import path, e.g. services.x.main:app")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--factory", action="store_true", help="--app names an app factory")
+    args = parser.parse_args(argv)
+    serve(args.app, port=args.port, factory=args.factory)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

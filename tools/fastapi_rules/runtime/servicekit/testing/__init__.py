@@ -1,0 +1,6 @@
+"""Test helpers for services: an HTTP client with the app's lifespan running, and a
+throwaway PostgreSQL server (pytest plugin ``servicekit.testing.postgres``)."""
+
+from servicekit.testing.client import app_client
+
+__all__ = ["app_client"]

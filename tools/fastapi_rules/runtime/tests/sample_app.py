@@ -1,0 +1,70 @@
+"""A service built with create_app, exercised by the runtime's tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from pydantic_settings import SettingsConfigDict
+from servicekit import HealthCheck, Page, ServiceSettings, create_app
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMPLE_", env_nested_delimiter="__")
+
+
+class Order(BaseModel):
+    symbol: str = Field(min_length=1, max_length=12)
+    quantity: int = Field(gt=0)
+
+
+router = APIRouter(tags=["orders"])
+
+
+@router.post("/orders", status_code=201)
+async def create_order(order: Order) -> Order:
+    return order
+
+
+@router.get("/orders/{order_id}")
+async def get_order(order_id: int) -> Order:
+    if order_id == 404:
+        raise HTTPException(404, detail=f"order {order_id} does not exist")
+    return Order(symbol="EURUSD", quantity=order_id)
+
+
+@router.get("/orders")
+async def list_orders() -> Page[Order]:
+    return Page(items=[Order(symbol="EURUSD", quantity=1)], next_cursor=None)
+
+
+@router.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("secret internal detail")
+
+
+@router.get("/worker")
+async def worker() -> dict[str, int]:
+    return {"pid": os.getpid()}
+
+
+@router.get("/slow")
+async def slow(seconds: float = 1.0) -> dict[str, float]:
+    await asyncio.sleep(seconds)
+    return {"slept": seconds}
+
+
+def build(settings: Settings | None = None, checks: tuple[HealthCheck, ...] = ()):
+    return create_app(
+        settings or Settings(),
+        name="sample",
+        title="Sample",
+        version="1.2.3",
+        description="A sample service.",
+        routers=[router],
+        health_checks=checks,
+        contact={"name": "Platform team", "email": "platform@example.com"},
+        rate_limits={"/slow": "1000/second"},
+    )

@@ -1,0 +1,115 @@
+"""The database components and the PostgreSQL fixtures, against a real server."""
+
+import asyncpg
+import pytest
+from fastapi import APIRouter
+from pydantic import SecretStr
+from servicekit import (
+    DatabaseSettings,
+    PoolDep,
+    PostgresPool,
+    SessionDep,
+    SqlAlchemyDatabase,
+    create_app,
+)
+from servicekit.db import retry_until_up
+from servicekit.testing import app_client
+from sqlalchemy import text
+
+from tools.fastapi_rules.runtime.tests.sample_app import Settings
+
+
+def database(dsn: str, **overrides: object) -> DatabaseSettings:
+    return DatabaseSettings(url=SecretStr(dsn), **overrides)
+
+
+def db_app(settings: DatabaseSettings):
+    router = APIRouter()
+
+    @router.get("/pool")
+    async def via_pool(pool: PoolDep) -> dict[str, int]:
+        return {"answer": await pool.fetchval("SELECT 41 + 1")}
+
+    @router.get("/session")
+    async def via_session(session: SessionDep) -> dict[str, int]:
+        return {"answer": (await session.execute(text("SELECT 6 * 7"))).scalar_one()}
+
+    return create_app(
+        Settings(database=settings),
+        name="sample",
+        title="Sample",
+        version="1",
+        routers=[router],
+        components=[PostgresPool(settings), SqlAlchemyDatabase(settings)],
+    )
+
+
+async def test_pool_and_session_serve_requests_and_readiness(postgres_dsn):
+    async with app_client(db_app(database(postgres_dsn))) as client:
+        assert (await client.get("/pool")).json() == {"answer": 42}
+        assert (await client.get("/session")).json() == {"answer": 42}
+        report = (await client.get("/health/ready")).json()
+    assert report["checks"]["postgres"]["status"] == "pass"
+    assert report["checks"]["sqlalchemy"]["status"] == "pass"
+
+
+async def test_statement_timeout_cancels_slow_queries(postgres_dsn):
+    component = PostgresPool(database(postgres_dsn, statement_timeout_ms=100))
+    await component.start()
+    try:
+        with pytest.raises(asyncpg.QueryCanceledError):
+            await component.pool.execute("SELECT pg_sleep(2)")
+    finally:
+        await component.stop()
+
+
+async def test_readiness_fails_when_the_database_goes_away(postgres):
+    dsn = postgres.create_database()
+    async with app_client(db_app(database(dsn))) as client:
+        admin = await asyncpg.connect(postgres.dsn)
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            dsn.rsplit("/", 1)[1],
+        )
+        await admin.execute(f'ALTER DATABASE "{dsn.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS false')
+        await admin.close()
+        response = await client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["postgres"]["status"] == "fail"
+
+
+async def test_startup_retries_until_the_database_answers():
+    attempts = []
+
+    async def connect() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise ConnectionRefusedError("not yet")
+        return "connected"
+
+    assert await retry_until_up(connect, within_s=10, what="test") == "connected"
+    assert len(attempts) == 3
+
+
+async def test_startup_gives_up_after_the_retry_window():
+    component = PostgresPool(database("postgresql://nobody@127.0.0.1:1/none", startup_retry_s=0.5))
+    with pytest.raises(OSError, match=r"Connect call failed|Connection refused"):
+        await component.start()
+
+
+async def test_sessions_keep_objects_usable_after_commit(postgres_dsn):
+    component = SqlAlchemyDatabase(database(postgres_dsn))
+    await component.start()
+    try:
+        assert component.sessions is not None
+        assert component.sessions.kw["expire_on_commit"] is False
+    finally:
+        await component.stop()
+
+
+@pytest.mark.parametrize("run", [1, 2])
+async def test_each_test_transaction_is_rolled_back(db_connection, run):
+    await db_connection.execute("CREATE TABLE IF NOT EXISTS trades (id int)")
+    assert await db_connection.fetchval("SELECT count(*) FROM trades") == 0
+    await db_connection.execute("INSERT INTO trades VALUES ($1)", run)
+    assert await db_connection.fetchval("SELECT count(*) FROM trades") == 1

@@ -1,0 +1,58 @@
+"""Request IDs, JSON logs with aligned field names, and Prometheus metrics."""
+
+import json
+import logging
+
+
+def log_lines(captured: str) -> list[dict]:
+    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+
+
+async def test_request_id_is_generated_and_returned(client):
+    response = await client.get("/orders/1")
+    assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_callers_request_id_is_kept(client):
+    response = await client.get("/orders/1", headers={"X-Request-ID": "trade-7f3a"})
+    assert response.headers["x-request-id"] == "trade-7f3a"
+
+
+async def test_one_access_line_per_request_with_documented_fields(capfd, client):
+    capfd.readouterr()
+    await client.get("/orders/7", headers={"X-Request-ID": "req-access-1"})
+    lines = [line for line in log_lines(capfd.readouterr().out) if line["event"] == "request"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["method"] == "GET"
+    assert line["route"] == "/orders/{order_id}"
+    assert line["path"] == "/orders/7"
+    assert line["status"] == 200
+    assert line["request_id"] == "req-access-1"
+    assert line["client"] == "203.0.113.7"
+    assert line["service"] == "sample"
+    assert line["level"] == "info"
+    assert line["duration_ms"] >= 0
+    assert line["timestamp"].endswith("Z")
+
+
+async def test_uvicorn_loggers_go_through_the_same_formatter(capfd, client):
+    capfd.readouterr()
+    logging.getLogger("uvicorn.error").warning("something from uvicorn")
+    (line,) = log_lines(capfd.readouterr().out)
+    assert line["event"] == "something from uvicorn"
+    assert line["logger"] == "uvicorn.error"
+    assert line["service"] == "sample"
+
+
+async def test_metrics_are_labelled_by_route_template(client):
+    for order_id in (1, 2, 3):
+        await client.get(f"/orders/{order_id}")
+    await client.get("/not/a/route")
+    text = (await client.get("/metrics")).text
+    requests = [line for line in text.splitlines() if line.startswith("http_requests_total{")]
+    assert any('path="/orders/{order_id}"' in line and 'status_code="200"' in line
+               for line in requests)  # fmt: skip
+    assert not any("/orders/1" in line or "/not/a/route" in line for line in requests)
+    assert "http_request_duration_seconds_bucket{" in text
+    assert "http_requests_in_progress{" in text

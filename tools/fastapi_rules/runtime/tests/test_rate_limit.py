@@ -1,0 +1,46 @@
+import httpx
+from servicekit.testing import app_client
+
+from tools.fastapi_rules.runtime.tests.sample_app import Settings, build
+
+
+def limited(limit: str) -> Settings:
+    return Settings(rate_limit={"default": limit})
+
+
+async def test_burst_over_the_limit_gets_429_with_retry_after():
+    async with app_client(build(limited("5/minute"))) as client:
+        statuses = [(await client.get("/orders/1")).status_code for _ in range(7)]
+        refused = await client.get("/orders/1")
+    assert statuses == [200] * 5 + [429] * 2
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "urn:fastapi-rules:problem:rate-limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["ratelimit-limit"] == "5"
+    assert refused.headers["ratelimit-remaining"] == "0"
+
+
+async def test_headers_count_down_and_routes_and_clients_are_separate():
+    app = build(limited("3/minute"))
+    async with app_client(app) as client:
+        remaining = [(await client.get("/orders/1")).headers["ratelimit-remaining"]
+                     for _ in range(3)]  # fmt: skip
+        assert remaining == ["2", "1", "0"]
+        assert (await client.get("/orders/2")).status_code == 429  # same route template
+        assert (await client.get("/orders")).status_code == 200  # another route
+        other = httpx.ASGITransport(app=app, client=("198.51.100.9", 1234))
+        async with httpx.AsyncClient(transport=other, base_url="http://t") as second:
+            assert (await second.get("/orders/1")).status_code == 200  # another client
+
+
+async def test_per_route_limit_overrides_the_default():
+    async with app_client(build(limited("1/minute"))) as client:
+        statuses = [(await client.get("/slow?seconds=0")).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+
+
+async def test_health_and_metrics_are_never_limited():
+    async with app_client(build(limited("1/minute"))) as client:
+        for _ in range(3):
+            assert (await client.get("/health/live")).status_code == 200
+            assert (await client.get("/metrics")).status_code == 200

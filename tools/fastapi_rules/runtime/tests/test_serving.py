@@ -1,0 +1,131 @@
+"""The app served by servicekit.serve over real HTTP: offline docs, graceful shutdown,
+and metrics across several uvicorn workers."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+FACTORY = "tools.fastapi_rules.runtime.tests.sample_app:build"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@contextmanager
+def served(**env: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "servicekit.serve", "--app", FACTORY, "--factory",
+         "--port", str(port)],
+        env={**os.environ, "HOST": "127.0.0.1", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if fetch(base + "/health/live", timeout=1)[0] == 200:
+                break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"server did not start:\n{process.communicate()[0]}")
+        time.sleep(0.1)
+    try:
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_openapi_and_docs_are_served_with_no_network():
+    with served() as (base, _):
+        status, document = fetch(base + "/openapi.json")
+        assert status == 200
+        info = json.loads(document)["info"]
+        assert info["title"] == "Sample"
+        assert info["version"] == "1.2.3"
+        assert info["x-logo"]["url"] == "/_docs/brand/logo.svg"
+        assert info["contact"]["name"] == "Platform team"
+        for page in ("/docs", "/redoc"):
+            status, html = fetch(base + page)
+            assert status == 200
+            text = html.decode()
+            # Every script and stylesheet comes from the service itself.
+            assets = re.findall(r'(?:src|href)="([^"]+)"', text)
+            assert assets, page
+            assert not [a for a in assets if a.startswith(("http:", "https:", "//"))], assets
+            for asset in assets:
+                asset_status, body = fetch(base + asset)
+                assert asset_status == 200, asset
+                assert body
+        assert b"#0b1f3a" in fetch(base + "/docs")[1]  # the company's colours
+        assert fetch(base + "/_docs/brand/logo.svg")[0] == 200
+
+
+def test_sigterm_drains_then_finishes_in_flight_requests():
+    with served(DRAIN_SECONDS="1.5") as (base, process):
+        slow: dict[str, object] = {}
+
+        def call_slow() -> None:
+            slow["result"] = fetch(base + "/slow?seconds=2.5", timeout=10)
+
+        worker = threading.Thread(target=call_slow)
+        worker.start()
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        status, body = fetch(base + "/health/ready")
+        assert status == 503  # draining: load balancers stop sending traffic
+        assert json.loads(body)["checks"]["shutdown"]["status"] == "fail"
+        worker.join(timeout=15)
+        assert slow["result"] == (200, b'{"slept":2.5}')  # in-flight request finished
+        # uvicorn re-raises the signal it stopped for, so the exit status says SIGTERM.
+        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
+        output = process.stdout.read() if process.stdout else ""
+        assert '"event": "service stopped"' in output
+
+
+def test_metrics_add_up_across_workers(tmp_path):
+    with served(WEB_CONCURRENCY="2", PROMETHEUS_MULTIPROC_DIR=str(tmp_path)) as (base, _):
+        # New connections land on either worker; ask until both have answered.
+        pids: list[int] = []
+        while len(set(pids)) < 2 and len(pids) < 500:
+            pids.append(json.loads(fetch(base + "/worker")[1])["pid"])
+        assert len(set(pids)) == 2, "only one worker ever answered"
+        for _ in range(4):  # each scrape is answered by either worker
+            status, text = fetch(base + "/metrics")
+            assert status == 200
+            lines = [
+                line
+                for line in text.decode().splitlines()
+                if line.startswith("http_requests_total{") and 'path="/worker"' in line
+            ]
+            assert sum(float(line.rsplit(" ", 1)[1]) for line in lines) == len(pids)

@@ -6,6 +6,7 @@ Load everything from here; the files under private/ may change without notice.
 load("//tools/fastapi_rules/private:buildifier.bzl", _buildifier_test = "buildifier_test")
 load("//tools/fastapi_rules/private:pytest.bzl", _pytest_test = "pytest_test")
 load("//tools/fastapi_rules/private:ruff.bzl", _ruff_test = "ruff_test")
+load("//tools/fastapi_rules/private:service.bzl", _fastapi_service = "fastapi_service")
 load("//tools/fastapi_rules/private/debian:defs.bzl", _debian_lock = "debian_lock")
 load("//tools/fastapi_rules/private/oci:image.bzl", _OciImageInfo = "OciImageInfo", _oci_image = "oci_image")
 load("//tools/fastapi_rules/private/oci:load.bzl", _oci_load = "oci_load", _oci_tarball = "oci_tarball")
@@ -18,6 +19,7 @@ OciImageInfo = _OciImageInfo
 buildifier_test = _buildifier_test
 debian_lock = _debian_lock
 debian_rootfs = _debian_rootfs
+fastapi_service = _fastapi_service
 oci_image = _oci_image
 oci_load = _oci_load
 oci_push = _oci_push

@@ -14,6 +14,7 @@ from starlette_exporter import PrometheusMiddleware, handle_metrics
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.health import LIVE_PATH, READY_PATH, Health, HealthCheck, health_router
+from servicekit.info import ServiceInfo
 from servicekit.logs import configure_logging, get_logger
 from servicekit.middleware import (
     AccessLogMiddleware,
@@ -50,10 +51,10 @@ def _request_id_is_sane(value: str) -> bool:
 def create_app(
     settings: ServiceSettings,
     *,
-    name: str,
-    title: str,
-    version: str,
-    description: str = "",
+    name: str | None = None,
+    title: str | None = None,
+    version: str | None = None,
+    description: str | None = None,
     routers: Sequence[APIRouter] = (),
     components: Sequence[Component] = (),
     health_checks: Sequence[HealthCheck] = (),
@@ -68,7 +69,8 @@ def create_app(
     Args:
       settings: the service's settings (a ServiceSettings subclass).
       name: service name, as in services/ports.bzl; labels logs and metrics.
-      title, version, description: OpenAPI branding; the BUILD file passes them.
+      title, version, description: OpenAPI branding. Each defaults to what the BUILD
+        file's fastapi_service() declares (see servicekit.info).
       routers: the service's routers.
       components: started in order before serving, stopped in reverse, each a readiness check.
       health_checks: further readiness checks.
@@ -77,6 +79,11 @@ def create_app(
       contact: OpenAPI contact (name, email, url).
       rate_limits: per route template limits, e.g. {"/orders": "10/second"}.
     """
+    info = ServiceInfo.from_environment()
+    name = name or info.name
+    title = title or info.title
+    version = version or info.version
+    description = info.description if description is None else description
     configure_logging(name, settings.log_level, settings.log_json)
     health = Health(name, version, settings.health_check_timeout_s)
     for check in health_checks:

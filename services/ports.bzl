@@ -1,0 +1,15 @@
+"""The single source of truth for service ports. Every service's port comes from here:
+uvicorn's --port, the image's exposed port and labels, and the service manifest.
+
+FastAPI services use 4100-4199 and Express services 4200-4299 (docs/ports.md, kept in
+step by //services:ports_doc_test). New services: tools/bazel run //tools/fastapi_rules:new_service -- NAME
+"""
+
+load("//tools/fastapi_rules:ports.bzl", "port_registry")
+
+PORTS = port_registry(
+    fastapi = {
+        "template": 4100,
+    },
+    express = {},
+)

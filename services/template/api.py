@@ -1,0 +1,43 @@
+"""The service's endpoints: one typed example to replace with real ones."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from .settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["notional"])
+
+
+class NotionalRequest(BaseModel):
+    symbol: str = Field(pattern=r"^[A-Z0-9.]{1,12}$", examples=["AAPL"])
+    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=6, examples=["100"])
+    price: Decimal = Field(gt=0, max_digits=18, decimal_places=8, examples=["187.25"])
+
+
+class NotionalResponse(BaseModel):
+    symbol: str
+    quantity: Decimal
+    price: Decimal
+    notional: Decimal = Field(description="quantity x price, rounded to cents")
+    currency: str
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+@router.post("/notional", summary="Notional value of a position")
+async def notional(
+    order: NotionalRequest, config: Annotated[Settings, Depends(settings)]
+) -> NotionalResponse:
+    value = (order.quantity * order.price).quantize(Decimal("0.01"))
+    return NotionalResponse(
+        symbol=order.symbol,
+        quantity=order.quantity,
+        price=order.price,
+        notional=value,
+        currency=config.currency,
+    )

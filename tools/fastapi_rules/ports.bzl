@@ -1,0 +1,6 @@
+"""Port registry functions for services/ports.bzl."""
+
+load("//tools/fastapi_rules/private:ports.bzl", _port_registry = "port_registry", _service_port = "service_port")
+
+port_registry = _port_registry
+service_port = _service_port

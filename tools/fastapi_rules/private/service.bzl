@@ -128,6 +128,7 @@ def fastapi_service(
     | `:image` | the OCI image: Debian Python base, wheels layer, app layer |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
     | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env |
+    | `:sources` | every file of the package, for tools that copy or package a service |
 
     Args:
       name: the service name; also its key in services/ports.bzl.
@@ -226,6 +227,11 @@ def fastapi_service(
     oci_tarball(name = "tarball", image = ":image", repo_tags = [repo_tag])
     oci_load(name = "load", image = ":image", repo_tags = [repo_tag])
     oci_push(name = "push", image = ":image", repository = push_repository, remote_tags = [version])
+    native.filegroup(
+        name = "sources",
+        srcs = native.glob(["**"]),
+        visibility = visibility or ["//tools/fastapi_rules:__subpackages__"],
+    )
     _manifest(
         name = "manifest",
         out = name + ".manifest.json",

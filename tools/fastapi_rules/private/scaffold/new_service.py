@@ -1,0 +1,130 @@
+"""Creates a FastAPI service from the template:
+``tools/bazel run //tools/fastapi_rules:new_service -- NAME [--port N]``.
+
+Copies services/template/ to services/NAME/ with the template's names replaced, adds NAME
+to the fastapi dict of services/ports.bzl (the next free port unless given) and a row to
+docs/ports.md. The new service builds, lints and passes its tests as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+from pathlib import Path
+
+FASTAPI_RANGE = range(4100, 4200)
+TEMPLATE = "template"
+_NAME = re.compile(r"^[a-z][a-z0-9_]{1,38}$")
+_RESERVED = {TEMPLATE, "test", "tests", "lib", "image", "ports"}
+
+
+class ScaffoldError(Exception):
+    pass
+
+
+def read_ports(ports_bzl: Path) -> dict[str, dict[str, int]]:
+    """The dicts given to port_registry() in services/ports.bzl, by framework."""
+    tree = ast.parse(ports_bzl.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "port_registry":
+            return {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+    raise ScaffoldError(f"{ports_bzl}: no port_registry(...) call found")
+
+
+def choose_port(ports: dict[str, dict[str, int]], name: str, port: int | None) -> int:
+    taken = {p: n for framework in ports.values() for n, p in framework.items()}
+    if port is None:
+        free = [p for p in FASTAPI_RANGE if p not in taken]
+        if not free:
+            raise ScaffoldError("every FastAPI port (4100-4199) is taken")
+        return free[0]
+    if port not in FASTAPI_RANGE:
+        raise ScaffoldError(f"port {port} is outside the FastAPI range 4100-4199")
+    if port in taken:
+        raise ScaffoldError(f"port {port} is taken by {taken[port]}")
+    return port
+
+
+def add_port(ports_bzl: Path, name: str, port: int) -> None:
+    """Adds ``"name": port,`` as the last entry of the fastapi dict, keeping the layout."""
+    text = ports_bzl.read_text(encoding="utf-8")
+    match = re.search(r"fastapi\s*=\s*\{(?P<body>.*?)\n(?P<indent>\s*)\}", text, re.DOTALL)
+    if match is None:
+        raise ScaffoldError(f"{ports_bzl}: the fastapi = {{...}} dict was not found")
+    entry_indent = match.group("indent") + "    "
+    line = f'\n{entry_indent}"{name}": {port},'
+    ports_bzl.write_text(text[: match.end("body")] + line + text[match.end("body") :])
+
+
+def add_doc_row(ports_md: Path, name: str, port: int) -> None:
+    lines = ports_md.read_text(encoding="utf-8").splitlines()
+    rows = [i for i, line in enumerate(lines) if line.startswith("| ") and "fastapi" in line]
+    if not rows:
+        raise ScaffoldError(f"{ports_md}: no FastAPI rows in the port table")
+    lines.insert(rows[-1] + 1, f"| {port} | {name} | fastapi | services/{name} |")
+    ports_md.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def copy_template(template: Path, target: Path, name: str) -> list[Path]:
+    replacements = [
+        (TEMPLATE.upper() + "_", name.upper() + "_"),
+        (TEMPLATE.title(), name.replace("_", " ").title()),
+        (TEMPLATE, name),
+    ]
+    written = []
+    for source in sorted(template.rglob("*")):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        destination = target / source.relative_to(template)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        for old, new in replacements:
+            text = text.replace(old, new)
+        destination.write_text(text, encoding="utf-8")
+        written.append(destination)
+    return written
+
+
+def create_service(workspace: Path, name: str, port: int | None) -> tuple[int, list[Path]]:
+    if not _NAME.match(name) or name in _RESERVED:
+        raise ScaffoldError(
+            f"'{name}' is not a service name: use lower case letters, digits and _, "
+            "starting with a letter, 2 to 39 characters, and not a reserved word"
+        )
+    services = workspace / "services"
+    target = services / name
+    if target.exists():
+        raise ScaffoldError(f"services/{name} exists already")
+    ports_bzl = services / "ports.bzl"
+    ports = read_ports(ports_bzl)
+    if any(name in framework for framework in ports.values()):
+        raise ScaffoldError(f"'{name}' is already in services/ports.bzl")
+    chosen = choose_port(ports, name, port)
+    written = copy_template(services / TEMPLATE, target, name)
+    add_port(ports_bzl, name, chosen)
+    add_doc_row(workspace / "docs" / "ports.md", name, chosen)
+    return chosen, written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="new_service", description=__doc__.splitlines()[0])
+    parser.add_argument("name", help="service name, e.g. pricing")
+    parser.add_argument("--port", type=int, help="a free port in 4100-4199 (default: the next)")
+    args = parser.parse_args(argv)
+    workspace = Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", "."))
+    try:
+        port, written = create_service(workspace, args.name, args.port)
+    except ScaffoldError as error:
+        print(f"new_service: {error}", file=sys.stderr)
+        return 1
+    print(f"Created services/{args.name} ({len(written)} files) on port {port}.")
+    print(f"  tools/bazel test //services/{args.name}/...")
+    print(f"  tools/bazel run //services/{args.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from new_service import ScaffoldError, create_service, main, read_ports
+
+TEMPLATE_FILES = ["BUILD.bazel", "api.py", "main.py", "settings.py", "tests/test_api.py"]
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    """A copy of the parts of this repository the scaffolder reads and writes."""
+    for relative in ["services/ports.bzl", "docs/ports.md"] + [
+        f"services/template/{name}" for name in TEMPLATE_FILES
+    ]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(relative, tmp_path / relative)
+    return tmp_path
+
+
+def test_creates_the_service_with_its_names(workspace):
+    port, written = create_service(workspace, "risk_limits", None)
+    assert port == 4101
+    service = workspace / "services/risk_limits"
+    assert sorted(str(p.relative_to(service)) for p in written) == TEMPLATE_FILES
+    build = (service / "BUILD.bazel").read_text()
+    assert 'name = "risk_limits"' in build
+    assert "template" not in build
+    settings = (service / "settings.py").read_text()
+    assert 'env_prefix="RISK_LIMITS_"' in settings
+    tests = (service / "tests/test_api.py").read_text()
+    assert "from services.risk_limits.main import app" in tests
+    assert '"Risk Limits"' in tests
+    assert "template" not in tests
+
+
+def test_registers_the_port_and_documents_it(workspace):
+    create_service(workspace, "pricing", 4150)
+    assert read_ports(workspace / "services/ports.bzl")["fastapi"] == {
+        "template": 4100,
+        "pricing": 4150,
+    }
+    assert (
+        "| 4150 | pricing | fastapi | services/pricing |"
+        in (workspace / "docs/ports.md").read_text()
+    )
+
+
+def test_next_free_port_skips_taken_ones(workspace):
+    create_service(workspace, "first", 4101)
+    assert create_service(workspace, "second", None)[0] == 4102
+
+
+@pytest.mark.parametrize(
+    ("name", "port", "message"),
+    [
+        ("template", None, "not a service name"),
+        ("Pricing", None, "not a service name"),
+        ("9lives", None, "not a service name"),
+        ("pricing-v2", None, "not a service name"),
+        ("pricing", 4100, "port 4100 is taken by template"),
+        ("pricing", 4200, "outside the FastAPI range 4100-4199"),
+    ],
+)
+def test_refusals_say_why(workspace, name, port, message):
+    with pytest.raises(ScaffoldError, match=message):
+        create_service(workspace, name, port)
+    assert not (workspace / "services" / name).exists() or name == "template"
+
+
+def test_existing_service_is_refused(workspace):
+    create_service(workspace, "pricing", None)
+    with pytest.raises(ScaffoldError, match="services/pricing exists already"):
+        create_service(workspace, "pricing", None)
+
+
+def test_command_line_prints_one_line_on_error(workspace, monkeypatch, capsys):
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(workspace))
+    assert main(["Bad Name"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith("new_service: ")

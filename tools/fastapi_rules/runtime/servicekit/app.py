@@ -6,21 +6,21 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette_exporter import PrometheusMiddleware, handle_metrics
 
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.health import LIVE_PATH, READY_PATH, Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
 from servicekit.logs import configure_logging, get_logger
+from servicekit.metrics import MetricsMiddleware, metrics_endpoint
 from servicekit.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
     RateLimitMiddleware,
 )
+from servicekit.request_id import RequestIdMiddleware
 from servicekit.settings import ServiceSettings
 
 METRICS_PATH = "/metrics"
@@ -41,11 +41,6 @@ class Component(Protocol):
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-
-
-def _request_id_is_sane(value: str) -> bool:
-    # Accept callers' IDs (UUIDs or not) as long as they are short and printable.
-    return 0 < len(value) <= 128 and value.isprintable() and " " not in value
 
 
 def create_app(
@@ -121,11 +116,12 @@ def create_app(
     app.state.health = health
     app.state.components = list(components)
     install_error_handlers(app)
-    install_docs(app)
-    app.include_router(health_router())
-    app.add_route(METRICS_PATH, handle_metrics, include_in_schema=False)
+    # The router tries routes in order: the service's own, which take the traffic, first.
     for router in routers:
         app.include_router(router)
+    app.include_router(health_router())
+    app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
+    install_docs(app)
 
     # Added innermost first: each add_middleware wraps everything added before it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -145,15 +141,8 @@ def create_app(
             expose_headers=["X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining"],
         )
     app.add_middleware(
-        PrometheusMiddleware,
-        app_name=name,
-        prefix="http",
-        group_paths=True,
-        filter_unhandled_paths=True,
-        skip_paths=[METRICS_PATH, LIVE_PATH, READY_PATH],
+        MetricsMiddleware, service=name, skip_paths=(METRICS_PATH, LIVE_PATH, READY_PATH)
     )
     app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(
-        CorrelationIdMiddleware, header_name="X-Request-ID", validator=_request_id_is_sane
-    )
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -13,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from servicekit.logs import get_logger
 from servicekit.models import PROBLEM_MEDIA_TYPE, FieldError, Problem
+from servicekit.request_id import request_id as current_request_id
 
 PROBLEM_TYPE = "urn:fastapi-rules:problem:"
 log = get_logger("servicekit.errors")
@@ -28,7 +28,7 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    request_id = correlation_id.get()
+    request_id = current_request_id.get()
     problem = Problem(
         type=problem_type,
         title=title or HTTPStatus(status).phrase,
@@ -92,7 +92,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled exception", path=request.url.path, exc_info=exc)
-    request_id = correlation_id.get()
+    request_id = current_request_id.get()
     return problem_response(
         500,
         detail="The server failed to handle this request; quote the request ID when reporting it.",

@@ -25,13 +25,14 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
-from asgi_correlation_id import correlation_id
+
+from servicekit.request_id import request_id as current_request_id
 
 
 def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    request_id = correlation_id.get()
-    if request_id is not None:
-        event.setdefault("request_id", request_id)
+    value = current_request_id.get()
+    if value is not None:
+        event.setdefault("request_id", value)
     return event
 
 
@@ -43,6 +44,9 @@ def _add_service(service: str) -> structlog.types.Processor:
     return processor
 
 
+_generation = 0
+
+
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to ``sys.stdout`` as it is when a record is written, not when configured:
     test runners and tools replace it."""
@@ -52,12 +56,32 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+class _StdoutLogger:
+    """structlog's output for its own loggers: one rendered line to the current stdout.
+    (The image sets PYTHONUNBUFFERED, so lines leave as they are written.)"""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stdout)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stdout_logger(*_: Any) -> _StdoutLogger:
+    return _StdoutLogger()
+
+
 def configure_logging(service: str, level: str = "info", json: bool = True) -> None:
-    """Routes the standard library's and structlog's logging through one JSON formatter."""
+    """Routes structlog's and the standard library's logging to one JSON line format.
+
+    structlog's own loggers (servicekit's, the service's) take the fast path: filtered by
+    level before any work, rendered once, written to stdout. Standard library loggers
+    (uvicorn, libraries) go through a logging handler with the same processors.
+    """
+    global _generation
+    _generation += 1
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
         _add_service(service),
         _add_request_id,
@@ -66,13 +90,17 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=_stdout_logger,
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[
+            *shared,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+        ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
@@ -92,5 +120,21 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
     logging.getLogger("uvicorn.access").disabled = True
 
 
-def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.stdlib.get_logger(name)
+class _NamedLogger:
+    """A structlog logger whose lines carry ``logger=name``, made anew after each
+    configure_logging(), so module-level loggers follow the configuration in force."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._generation = -1
+        self._bound: Any = None
+
+    def __getattr__(self, method: str) -> Any:
+        if self._generation != _generation:
+            self._bound = structlog.get_logger().bind(logger=self._name)
+            self._generation = _generation
+        return getattr(self._bound, method)
+
+
+def get_logger(name: str) -> Any:
+    return _NamedLogger(name)

@@ -1,8 +1,8 @@
 """Pure ASGI middleware: no BaseHTTPMiddleware, whose per-request task and body
 streaming cost a large share of throughput.
 
-Request IDs (asgi-correlation-id), metrics (starlette-exporter) and CORS (Starlette) come
-from libraries; what is here has no library equivalent: the access line in the platform's
+CORS comes from Starlette; request IDs and metrics have their own modules (see there why
+they are not libraries); what is here has no library equivalent: the access line in the platform's
 log format, body limits that answer problem+json, and rate limiting per client and route
 template on top of the ``limits`` package."""
 
@@ -12,7 +12,7 @@ import re
 import time
 
 from limits import parse
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
@@ -37,15 +37,24 @@ class RouteTemplates:
     The OpenAPI document is the public list of templates, so no router internals are used.
     """
 
+    CACHE_SIZE = 4096
+
     def __init__(self) -> None:
         self._patterns: list[tuple[re.Pattern[str], str]] | None = None
+        self._cache: dict[str, str | None] = {}
 
     def find(self, scope: Scope) -> str | None:
+        path = scope["path"]
+        if path in self._cache:
+            return self._cache[path]
         if self._patterns is None:
             paths = scope["app"].openapi().get("paths", {})
             self._patterns = [(compile_path(template)[0], template) for template in paths]
-        path = scope["path"]
-        return next((t for pattern, t in self._patterns if pattern.match(path)), None)
+        template = next((t for pattern, t in self._patterns if pattern.match(path)), None)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()  # paths with IDs in them are endless; hot ones come back
+        self._cache[path] = template
+        return template
 
 
 def client_address(scope: Scope) -> str:
@@ -147,7 +156,8 @@ class BodySizeLimitMiddleware:
 
 
 class RateLimitMiddleware:
-    """Limits requests per client and route template, moving window.
+    """Limits requests per client and route template, sliding window (constant work per
+    request, unlike a moving window's log of every hit).
 
     Storage is whatever ``limits`` supports: ``memory://`` per process by default, or a
     shared ``redis://host:6379`` so that all replicas count together. Responses carry
@@ -168,7 +178,7 @@ class RateLimitMiddleware:
         self.default = parse(default)
         self.per_route = {route: parse(limit) for route, limit in (per_route or {}).items()}
         self.exempt = exempt
-        self.limiter = MovingWindowRateLimiter(storage_from_string("async+" + storage_url))
+        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string("async+" + storage_url))
         self.templates = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -79,8 +79,9 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
     """
     global _generation
     _generation += 1
+    # No merge_contextvars: it copies and scans every context variable on every line;
+    # the request-scoped field (request_id) comes from servicekit's own context variable.
     shared: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
         _add_service(service),

@@ -8,10 +8,12 @@ template on top of the ``limits`` package."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
+from dataclasses import dataclass
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.requests import ClientDisconnect
@@ -155,12 +157,76 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
-class RateLimitMiddleware:
-    """Limits requests per client and route template, sliding window (constant work per
-    request, unlike a moving window's log of every hit).
+@dataclass
+class _Window:
+    start: float
+    current: int = 0
+    previous: int = 0
 
-    Storage is whatever ``limits`` supports: ``memory://`` per process by default, or a
-    shared ``redis://host:6379`` so that all replicas count together. Responses carry
+
+class MemoryWindows:
+    """Sliding-window counters in process memory, the default rate limit store.
+
+    Per key it keeps the counts of the current and the previous fixed window and weighs
+    the previous one by the part of it the sliding window still covers: the approximation
+    of ``limits``' sliding window counter, with constant work per request. Hand-written
+    because ``limits``' in-memory storage measured about 25 us per request here (locks and
+    an expiry task), most of the stack's budget; shared stores (Redis) go through ``limits``.
+    """
+
+    PRUNE_EVERY = 10_000
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._hits = 0
+
+    def hit(self, key: tuple[str, str], limit: RateLimitItem) -> tuple[bool, int, float]:
+        """Counts one request; returns (allowed, remaining, seconds until a slot frees)."""
+        period = limit.get_expiry()
+        now = time.monotonic()
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = _Window(start=now - now % period)
+        elapsed = now - window.start
+        if elapsed >= period:
+            steps = int(elapsed // period)
+            window.previous = window.current if steps == 1 else 0
+            window.current = 0
+            window.start += steps * period
+            elapsed = now - window.start
+        weight = (period - elapsed) / period
+        used = window.previous * weight + window.current
+        self._hits += 1
+        if self._hits % self.PRUNE_EVERY == 0:
+            self._prune(now, period)
+        if used + 1 > limit.amount:
+            return False, 0, period - elapsed
+        window.current += 1
+        return True, max(0, int(limit.amount - used - 1)), period - elapsed
+
+    def _prune(self, now: float, period: int) -> None:
+        stale = [k for k, w in self._windows.items() if now - w.start > 2 * period]
+        for key in stale:
+            del self._windows[key]
+
+
+class SharedWindows:
+    """Sliding-window counters in a store shared by every replica (``redis://...``)."""
+
+    def __init__(self, storage_url: str) -> None:
+        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string("async+" + storage_url))
+
+    async def hit(self, key: tuple[str, str], limit: RateLimitItem) -> tuple[bool, int, float]:
+        allowed = await self.limiter.hit(limit, *key)
+        stats = await self.limiter.get_window_stats(limit, *key)
+        return allowed, stats.remaining, max(0.0, stats.reset_time - time.time())
+
+
+class RateLimitMiddleware:
+    """Limits requests per client and route template with sliding-window counters.
+
+    Counts live in process memory by default (``memory://``), or in any store ``limits``
+    supports, such as ``redis://host:6379``, so that all replicas count together. Responses carry
     ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``; refusals are 429
     problems with ``Retry-After``.
     """
@@ -178,7 +244,8 @@ class RateLimitMiddleware:
         self.default = parse(default)
         self.per_route = {route: parse(limit) for route, limit in (per_route or {}).items()}
         self.exempt = exempt
-        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string("async+" + storage_url))
+        self.memory = MemoryWindows() if storage_url == "memory://" else None
+        self.shared = None if self.memory else SharedWindows(storage_url)
         self.templates = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -187,13 +254,16 @@ class RateLimitMiddleware:
             return
         route = self.templates.find(scope) or "unmatched"
         limit = self.per_route.get(route, self.default)
-        client = client_address(scope)
-        allowed = await self.limiter.hit(limit, client, route)
-        stats = await self.limiter.get_window_stats(limit, client, route)
-        reset = max(0, int(stats.reset_time - time.time() + 0.999))
+        key = (client_address(scope), route)
+        if self.memory is not None:
+            allowed, remaining, reset_after = self.memory.hit(key, limit)
+        else:
+            assert self.shared is not None
+            allowed, remaining, reset_after = await self.shared.hit(key, limit)
+        reset = max(0, math.ceil(reset_after))
         headers = {
             "RateLimit-Limit": str(limit.amount),
-            "RateLimit-Remaining": str(stats.remaining),
+            "RateLimit-Remaining": str(remaining),
             "RateLimit-Reset": str(reset),
         }
         if not allowed:

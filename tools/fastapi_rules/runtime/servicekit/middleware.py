@@ -214,7 +214,10 @@ class SharedWindows:
     """Sliding-window counters in a store shared by every replica (``redis://...``)."""
 
     def __init__(self, storage_url: str) -> None:
-        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string("async+" + storage_url))
+        # redis-py is the Redis client in the lock (limits' default would be coredis).
+        options = {"implementation": "redispy"} if storage_url.startswith("redis") else {}
+        storage = storage_from_string("async+" + storage_url, **options)
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
 
     async def hit(self, key: tuple[str, str], limit: RateLimitItem) -> tuple[bool, int, float]:
         allowed = await self.limiter.hit(limit, *key)

@@ -1,4 +1,11 @@
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
 import httpx
+import pytest
 from servicekit.testing import app_client
 
 from tools.fastapi_rules.runtime.tests.sample_app import Settings, build
@@ -44,3 +51,48 @@ async def test_health_and_metrics_are_never_limited():
         for _ in range(3):
             assert (await client.get("/health/live")).status_code == 200
             assert (await client.get("/metrics")).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed: apt-get install redis-server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                if connection.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+async def test_replicas_count_together_in_redis(redis_url):
+    settings = Settings(rate_limit={"default": "4/minute", "storage_url": redis_url})
+    async with app_client(build(settings)) as first, app_client(build(settings)) as second:
+        statuses = [
+            (await first.get("/orders/1")).status_code,
+            (await second.get("/orders/1")).status_code,
+            (await first.get("/orders/1")).status_code,
+            (await second.get("/orders/1")).status_code,
+            (await first.get("/orders/1")).status_code,
+        ]
+        refused = await second.get("/orders/1")
+    assert statuses == [200, 200, 200, 200, 429]
+    assert refused.status_code == 429
+    assert refused.headers["ratelimit-remaining"] == "0"

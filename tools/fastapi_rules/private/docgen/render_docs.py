@@ -146,7 +146,7 @@ def render(module: Message, title: str, load_label: str) -> str:
         "",
         _one(module, "module_docstring").strip(),
         "",
-        "```python",
+        "```starlark",
         f'load("{load_label}", {", ".join(json_quote(n) for n in sorted(names))})',
         "```",
         "",

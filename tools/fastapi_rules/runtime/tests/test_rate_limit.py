@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from servicekit.testing import app_client
+from servicekit.testing import app_client, free_port
 
 from tools.fastapi_rules.runtime.tests.sample_app import Settings, build
 
@@ -57,9 +57,7 @@ async def test_health_and_metrics_are_never_limited():
 def redis_url() -> Iterator[str]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: apt-get install redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no"],

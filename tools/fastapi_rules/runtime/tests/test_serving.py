@@ -5,7 +5,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,14 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from servicekit.testing import free_port
 
 FACTORY = "tools.fastapi_rules.runtime.tests.sample_app:build"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fetch(url: str, timeout: float = 5) -> tuple[int, bytes]:

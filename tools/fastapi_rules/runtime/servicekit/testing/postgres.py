@@ -20,7 +20,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+
+from servicekit.testing import free_port
 
 INSTALL_HINT = "PostgreSQL is not installed: apt-get install postgresql (tools/bazel provides it)"
 
@@ -46,12 +47,6 @@ def _bin_dir() -> Path:
             raise RuntimeError(INSTALL_HINT)
         return Path(on_path).parent
     return Path(found[-1]).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -105,7 +100,7 @@ def start_postgres(timeout_s: float = 60) -> PostgresServer:
         check=True,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
          "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",

@@ -11,7 +11,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 workspace=$(cd "$here/../.." && pwd)
-cache_home=${XDG_CACHE_HOME:-$HOME/.cache}/fastapi_rules
+home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+cache_home=${XDG_CACHE_HOME:-$home/.cache}/fastapi_rules
 
 die() {
   echo "tools/bazel: $*" >&2

@@ -46,12 +46,15 @@ class Problem(BaseModel):
 
 
 class Page[T](BaseModel):
-    """One page of a listing. Follow ``next_cursor`` until it is null."""
+    """One page of a listing, paged by cursor (follow ``next_cursor`` until it is null) or
+    by offset (``offset`` and ``limit`` of this page; the next starts at offset + limit)."""
 
     items: list[T]
     next_cursor: str | None = Field(
         default=None, description="Opaque cursor of the next page; null on the last page."
     )
+    offset: int | None = Field(default=None, ge=0, description="Offset of this page's first item.")
+    limit: int | None = Field(default=None, ge=1, description="Page size asked for.")
     total: int | None = Field(default=None, description="Total items, where cheap to know.")
 
 

@@ -113,3 +113,13 @@ async def test_each_test_transaction_is_rolled_back(db_connection, run):
     assert await db_connection.fetchval("SELECT count(*) FROM trades") == 0
     await db_connection.execute("INSERT INTO trades VALUES ($1)", run)
     assert await db_connection.fetchval("SELECT count(*) FROM trades") == 1
+
+
+@pytest.mark.parametrize("run", [1, 2])
+async def test_session_commits_are_rolled_back_after_the_test(db_session, run):
+    await db_session.execute(text("CREATE TABLE IF NOT EXISTS fills (id int)"))
+    await db_session.commit()
+    assert (await db_session.execute(text("SELECT count(*) FROM fills"))).scalar_one() == 0
+    await db_session.execute(text("INSERT INTO fills VALUES (:id)"), {"id": run})
+    await db_session.commit()
+    assert (await db_session.execute(text("SELECT count(*) FROM fills"))).scalar_one() == 1

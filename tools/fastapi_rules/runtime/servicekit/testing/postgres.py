@@ -6,6 +6,7 @@ the fixtures:
 - ``postgres``: the server (session scope): ``.dsn``, ``.port``, ``.create_database()``.
 - ``postgres_dsn``: a fresh database for the test module's use.
 - ``db_connection``: an asyncpg connection inside a transaction rolled back after the test.
+- ``db_session``: a SQLAlchemy AsyncSession whose work, commits included, is rolled back.
 
 The server is Debian's postgresql, started with initdb in a temporary directory on a free
 port. initdb and postgres refuse to run as root, and tests here often run as root, so the
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from servicekit.testing import free_port
 
@@ -148,3 +150,20 @@ async def db_connection(postgres: PostgresServer) -> AsyncIterator[asyncpg.Conne
     finally:
         await transaction.rollback()
         await connection.close()
+
+
+@pytest.fixture
+async def db_session(postgres: PostgresServer) -> AsyncIterator[AsyncSession]:
+    engine = create_async_engine(postgres.dsn.replace("postgresql://", "postgresql+asyncpg://"))
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        # Commits in the test become savepoints; the outer transaction is rolled back.
+        session = AsyncSession(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+    await engine.dispose()

@@ -1,0 +1,41 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from pydantic import BaseModel, ValidationError
+from servicekit import Page, Problem, ResourceId, Timestamp
+
+
+class Trade(BaseModel):
+    id: ResourceId
+    at: Timestamp
+
+
+def test_timestamps_need_a_zone_and_are_normalized_to_utc():
+    trade = Trade(id="T-1", at=datetime(2026, 1, 1, 10, tzinfo=timezone(timedelta(hours=2))))
+    assert trade.at == datetime(2026, 1, 1, 8, tzinfo=UTC)
+    assert trade.at.tzinfo == UTC
+    with pytest.raises(ValidationError, match="timestamps need a time zone"):
+        Trade(id="T-1", at=datetime(2026, 1, 1, 10))
+
+
+@pytest.mark.parametrize("bad", ["", "-leading", "with space", "a/b", "x" * 129])
+def test_resource_ids_are_safe_in_urls_and_logs(bad):
+    with pytest.raises(ValidationError):
+        Trade(id=bad, at=datetime.now(UTC))
+    assert Trade(id="EURUSD:2026-01.fx_1", at=datetime.now(UTC)).id == "EURUSD:2026-01.fx_1"
+
+
+def test_pages_by_cursor_or_offset():
+    by_cursor = Page[int](items=[1, 2], next_cursor="abc")
+    by_offset = Page[int](items=[3, 4], offset=2, limit=2, total=10)
+    assert by_cursor.model_dump(exclude_none=True) == {"items": [1, 2], "next_cursor": "abc"}
+    assert by_offset.offset + by_offset.limit == 4
+    with pytest.raises(ValidationError):
+        Page[int](items=[], offset=-1)
+    with pytest.raises(ValidationError):
+        Page[int](items=["not an int"])
+
+
+def test_problem_allows_extension_members():
+    problem = Problem(title="Insufficient margin", status=409, balance="12.50")
+    assert problem.model_dump(exclude_none=True)["balance"] == "12.50"

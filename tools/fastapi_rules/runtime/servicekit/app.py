@@ -14,12 +14,8 @@ from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.health import LIVE_PATH, READY_PATH, Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
 from servicekit.logs import configure_logging, get_logger
-from servicekit.metrics import MetricsMiddleware, metrics_endpoint
-from servicekit.middleware import (
-    AccessLogMiddleware,
-    BodySizeLimitMiddleware,
-    RateLimitMiddleware,
-)
+from servicekit.metrics import ObservabilityMiddleware, metrics_endpoint
+from servicekit.middleware import BodySizeLimitMiddleware, RateLimitMiddleware
 from servicekit.request_id import RequestIdMiddleware
 from servicekit.settings import ServiceSettings
 
@@ -141,8 +137,9 @@ def create_app(
             expose_headers=["X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining"],
         )
     app.add_middleware(
-        MetricsMiddleware, service=name, skip_paths=(METRICS_PATH, LIVE_PATH, READY_PATH)
+        ObservabilityMiddleware,
+        service=name,
+        skip_metrics=(METRICS_PATH, LIVE_PATH, READY_PATH),
     )
-    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

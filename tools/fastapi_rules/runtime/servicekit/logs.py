@@ -19,9 +19,11 @@ uvicorn's own loggers go through the same formatter; its access logger is replac
 
 from __future__ import annotations
 
+import json as json_module
 import logging
 import sys
 from collections.abc import MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -45,6 +47,8 @@ def _add_service(service: str) -> structlog.types.Processor:
 
 
 _generation = 0
+# What access_line() needs to write a line itself; set by configure_logging().
+_fast_access: tuple[str] | None = None
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -77,8 +81,10 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
     level before any work, rendered once, written to stdout. Standard library loggers
     (uvicorn, libraries) go through a logging handler with the same processors.
     """
-    global _generation
+    global _generation, _fast_access
     _generation += 1
+    info_enabled = logging.getLevelName(level.upper()) <= logging.INFO
+    _fast_access = (service,) if json and info_enabled else None
     # No merge_contextvars: it copies and scans every context variable on every line;
     # the request-scoped field (request_id) comes from servicekit's own context variable.
     shared: list[structlog.types.Processor] = [
@@ -119,6 +125,27 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
         logger.propagate = True
     # servicekit's access middleware writes the access line instead.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def access_line(fields: dict[str, Any]) -> None:
+    """Writes one access line (event ``request``). In JSON mode it is rendered here
+    directly, with exactly the fields and format of the processor chain above: access
+    lines are written once per request, and the generic chain costs three times as much."""
+    if _fast_access is None:
+        get_logger("servicekit.access").info("request", **fields)
+        return
+    line = {
+        **fields,
+        "event": "request",
+        "level": "info",
+        "logger": "servicekit.access",
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "service": _fast_access[0],
+    }
+    request_id = current_request_id.get()
+    if request_id is not None:
+        line["request_id"] = request_id
+    print(json_module.dumps(line), file=sys.stdout)
 
 
 class _NamedLogger:

@@ -1,4 +1,4 @@
-"""Prometheus metrics per route template, and the /metrics endpoint.
+"""Access lines and Prometheus metrics per route template, and the /metrics endpoint.
 
 Written here rather than taken from starlette-exporter: with FastAPI's current router,
 that package finds each request's route by matching every route again, which measured
@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.logs import access_line
 from servicekit.middleware import route_template
 
 # Defined once per process: the default registry refuses a second definition, and under
@@ -47,14 +48,16 @@ IN_PROGRESS = Gauge(
 )
 
 
-class MetricsMiddleware:
-    """Counts requests, their latency and those in flight; unmatched paths are not
-    recorded, so the number of series is bounded by the number of routes."""
+class ObservabilityMiddleware:
+    """Per request: one access log line, the request counter and latency histogram by
+    route template, and the in-flight gauge. One middleware for both so that a request
+    pays for one send wrapper and one clock, not two. Unmatched paths get an access line
+    but no metrics, so the number of series is bounded by the number of routes."""
 
-    def __init__(self, app: ASGIApp, *, service: str, skip_paths: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, skip_metrics: tuple[str, ...] = ()) -> None:
         self.app = app
         self.service = service
-        self.skip_paths = frozenset(skip_paths)
+        self.skip_metrics = frozenset(skip_metrics)
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._in_progress: dict[str, Gauge] = {}
 
@@ -68,10 +71,11 @@ class MetricsMiddleware:
         return series
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.skip_paths:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         method = scope["method"]
+        measured = scope["path"] not in self.skip_metrics
         in_progress = self._in_progress.get(method)
         if in_progress is None:
             in_progress = self._in_progress[method] = IN_PROGRESS.labels(self.service, method)
@@ -84,16 +88,30 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        in_progress.inc()
+        if measured:
+            in_progress.inc()
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            in_progress.dec()
+            elapsed = time.perf_counter() - started
             route = route_template(scope)
-            if route is not None:
-                counter, histogram = self._children(method, route, status)
-                counter.inc()
-                histogram.observe(time.perf_counter() - started)
+            if measured:
+                in_progress.dec()
+                if route is not None:
+                    counter, histogram = self._children(method, route, status)
+                    counter.inc()
+                    histogram.observe(elapsed)
+            client = scope.get("client")
+            access_line(
+                {
+                    "method": method,
+                    "route": route or "unmatched",
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "client": client[0] if client else "unknown",
+                }
+            )
 
 
 def metrics_endpoint(request: Request) -> Response:

@@ -1,10 +1,9 @@
 """Pure ASGI middleware: no BaseHTTPMiddleware, whose per-request task and body
 streaming cost a large share of throughput.
 
-CORS comes from Starlette; request IDs and metrics have their own modules (see there why
-they are not libraries); what is here has no library equivalent: the access line in the platform's
-log format, body limits that answer problem+json, and rate limiting per client and route
-template on top of the ``limits`` package."""
+CORS comes from Starlette; request IDs, and access lines with metrics, have their own
+modules (see there why they are not libraries); what is here has no library equivalent:
+body limits that answer problem+json, and rate limiting per client and route template."""
 
 from __future__ import annotations
 
@@ -21,9 +20,6 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.errors import PROBLEM_TYPE, problem_response
-from servicekit.logs import get_logger
-
-access_log = get_logger("servicekit.access")
 
 
 def route_template(scope: Scope) -> str | None:
@@ -62,39 +58,6 @@ class RouteTemplates:
 def client_address(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"
-
-
-class AccessLogMiddleware:
-    """One log line per request: method, route template, status, duration, client."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            access_log.info(
-                "request",
-                method=scope["method"],
-                route=route_template(scope) or "unmatched",
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                client=client_address(scope),
-            )
 
 
 class BodySizeLimitMiddleware:
@@ -264,27 +227,28 @@ class RateLimitMiddleware:
             assert self.shared is not None
             allowed, remaining, reset_after = await self.shared.hit(key, limit)
         reset = max(0, math.ceil(reset_after))
-        headers = {
-            "RateLimit-Limit": str(limit.amount),
-            "RateLimit-Remaining": str(remaining),
-            "RateLimit-Reset": str(reset),
-        }
+        headers = [
+            (b"ratelimit-limit", str(limit.amount).encode()),
+            (b"ratelimit-remaining", str(remaining).encode()),
+            (b"ratelimit-reset", str(reset).encode()),
+        ]
         if not allowed:
             response = problem_response(
                 429,
                 detail=f"More than {limit.amount} requests per {limit.get_expiry()} s on {route}.",
                 problem_type=PROBLEM_TYPE + "rate-limited",
                 instance=scope["path"],
-                headers={**headers, "Retry-After": str(max(reset, 1))},
+                headers={
+                    **{name.decode(): value.decode() for name, value in headers},
+                    "Retry-After": str(max(reset, 1)),
+                },
             )
             await response(scope, receive, send)
             return
 
-        encoded = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *encoded]}
+                message["headers"] = [*message.get("headers", ()), *headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -17,8 +17,9 @@ async def quote(symbol: str) -> Quote:
 
 
 def bare() -> FastAPI:
+    # The same router as the full stack's, so that only the platform's layers differ.
     app = FastAPI()
-    app.get("/quotes/{symbol}")(quote)
+    app.include_router(router())
     return app
 
 

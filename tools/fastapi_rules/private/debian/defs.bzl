@@ -1,6 +1,6 @@
 """The lock command and drift test of a Debian package list."""
 
-load("@rules_python//python:defs.bzl", "py_binary", "py_test")
+load("//tools/fastapi_rules/private:lock.bzl", "lock_targets")
 
 _LOCK = Label("//tools/fastapi_rules/private/debian:lock.py")
 
@@ -13,19 +13,9 @@ def debian_lock(name, packages, lock, **kwargs):
       lock: the lock (packages.lock.json), in this package.
       **kwargs: passed to both targets.
     """
-    paths = [
-        "--packages",
-        "{}/{}".format(native.package_name(), packages),
-        "--output",
-        "{}/{}".format(native.package_name(), lock),
-    ]
-    py_binary(name = name, srcs = [_LOCK], main = _LOCK, args = paths, **kwargs)
-    py_test(
-        name = name + "_test",
-        srcs = [_LOCK],
-        main = _LOCK,
-        args = ["--check"] + paths,
-        data = [packages, lock],
-        size = "small",
+    lock_targets(
+        name = name,
+        tool = _LOCK,
+        inputs = {"--output": lock, "--packages": packages},
         **kwargs
     )

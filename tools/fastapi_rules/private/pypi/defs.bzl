@@ -1,6 +1,6 @@
 """The lock command and the lock drift test of a requirements.in / pylock.toml pair."""
 
-load("@rules_python//python:defs.bzl", "py_binary", "py_test")
+load("//tools/fastapi_rules/private:lock.bzl", "lock_targets")
 
 _LOCK = Label("//tools/fastapi_rules/private/pypi:lock.py")
 _TOOLS = Label("//tools/fastapi_rules/private/pypi:pypi_tools")
@@ -14,28 +14,10 @@ def python_lock(name, requirements, lock, **kwargs):
       lock: the pylock.toml file, in this package.
       **kwargs: passed to both targets (tags, visibility, ...).
     """
-    package = native.package_name()
-    paths = [
-        "--requirements",
-        "{}/{}".format(package, requirements),
-        "--output",
-        "{}/{}".format(package, lock),
-    ]
-    py_binary(
+    lock_targets(
         name = name,
-        srcs = [_LOCK],
-        main = _LOCK,
-        args = paths,
-        deps = [_TOOLS],
-        **kwargs
-    )
-    py_test(
-        name = name + "_test",
-        srcs = [_LOCK],
-        main = _LOCK,
-        args = ["--check"] + paths,
-        size = "small",
-        data = [requirements, lock],
+        tool = _LOCK,
+        inputs = {"--output": lock, "--requirements": requirements},
         deps = [_TOOLS],
         **kwargs
     )

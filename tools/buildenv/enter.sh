@@ -76,7 +76,7 @@ mv "$machine_rc.$$" "$machine_rc"
 passed_env=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   LANG=C.UTF-8 TERM="${TERM:-dumb}" USER=root)
 for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY CI \
-  PIP_INDEX_URL FASTAPI_RULES_DEBIAN_MIRROR NPM_CONFIG_REGISTRY; do
+  PIP_INDEX_URL NPM_CONFIG_REGISTRY; do
   [[ -n ${!name:-} ]] && passed_env+=("$name=${!name}")
 done
 # The package indexes are this machine's: read them here, where its configuration lives.

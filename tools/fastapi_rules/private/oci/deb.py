@@ -41,16 +41,12 @@ def data_tar(deb: Path) -> tarfile.TarFile:
     with deb.open("rb") as stream:
         for name, data in ar_members(stream):
             if name == "data.tar.xz":
-                return tarfile.open(fileobj=lzma.open(_bytes_io(data)), mode="r|")
+                return tarfile.open(fileobj=lzma.open(io.BytesIO(data)), mode="r|")
             if name in ("data.tar.gz", "data.tar"):
-                return tarfile.open(fileobj=_bytes_io(data), mode="r:*")
+                return tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
             if name.startswith("data.tar"):
                 raise LayerError(f"{deb.name}: {name} is compressed in a way not supported")
     raise LayerError(f"{deb.name}: no data.tar member")
-
-
-def _bytes_io(data: bytes) -> BinaryIO:
-    return io.BytesIO(data)
 
 
 def usr_merged(path: str) -> str:

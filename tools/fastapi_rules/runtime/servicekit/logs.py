@@ -47,8 +47,8 @@ def _add_service(service: str) -> structlog.types.Processor:
 
 
 _generation = 0
-# What access_line() needs to write a line itself; set by configure_logging().
-_fast_access: tuple[str] | None = None
+# The service name when access_line() may render lines itself (JSON, info enabled).
+_fast_access_service: str | None = None
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -81,10 +81,10 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
     level before any work, rendered once, written to stdout. Standard library loggers
     (uvicorn, libraries) go through a logging handler with the same processors.
     """
-    global _generation, _fast_access
+    global _generation, _fast_access_service
     _generation += 1
     info_enabled = logging.getLevelName(level.upper()) <= logging.INFO
-    _fast_access = (service,) if json and info_enabled else None
+    _fast_access_service = service if json and info_enabled else None
     # No merge_contextvars: it copies and scans every context variable on every line;
     # the request-scoped field (request_id) comes from servicekit's own context variable.
     shared: list[structlog.types.Processor] = [
@@ -131,7 +131,7 @@ def access_line(fields: dict[str, Any]) -> None:
     """Writes one access line (event ``request``). In JSON mode it is rendered here
     directly, with exactly the fields and format of the processor chain above: access
     lines are written once per request, and the generic chain costs three times as much."""
-    if _fast_access is None:
+    if _fast_access_service is None:
         get_logger("servicekit.access").info("request", **fields)
         return
     line = {
@@ -140,7 +140,7 @@ def access_line(fields: dict[str, Any]) -> None:
         "level": "info",
         "logger": "servicekit.access",
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "service": _fast_access[0],
+        "service": _fast_access_service,
     }
     request_id = current_request_id.get()
     if request_id is not None:

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logs import access_line
-from servicekit.middleware import route_template
+from servicekit.middleware import client_address, route_template
 
 # Defined once per process: the default registry refuses a second definition, and under
 # several uvicorn workers each process writes its own files to PROMETHEUS_MULTIPROC_DIR.
@@ -101,7 +101,6 @@ class ObservabilityMiddleware:
                     counter, histogram = self._children(method, route, status)
                     counter.inc()
                     histogram.observe(elapsed)
-            client = scope.get("client")
             access_line(
                 {
                     "method": method,
@@ -109,7 +108,7 @@ class ObservabilityMiddleware:
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 3),
-                    "client": client[0] if client else "unknown",
+                    "client": client_address(scope),
                 }
             )
 

@@ -54,18 +54,19 @@ def usr_merged(path: str) -> str:
     return f"usr/{top}/{rest}".rstrip("/") if top in MERGED_USR else path
 
 
-def _kept(path: str) -> bool:
+def _kept(path: str, excludes: tuple[str, ...] = ()) -> bool:
     if path.startswith("usr/share/doc/"):
         return path.endswith("/copyright")
-    return not path.startswith(_DROPPED_PREFIXES)
+    return not path.startswith(_DROPPED_PREFIXES + excludes)
 
 
-def add_package(layer: Layer, deb: Path) -> None:
-    """Adds a package's files, keeping modes, owners and symbolic links."""
+def add_package(layer: Layer, deb: Path, excludes: tuple[str, ...] = ()) -> None:
+    """Adds a package's files, keeping modes, owners and symbolic links, except paths
+    under the ``excludes`` prefixes."""
     with data_tar(deb) as tar:
         for member in tar:
             path = usr_merged(normalize_path(member.name))
-            if not path or not _kept(path):
+            if not path or not _kept(path, excludes):
                 continue
             if member.isdir():
                 layer.directory(path, member.mode, member.uid, member.gid)
@@ -119,10 +120,17 @@ def add_system_files(layer: Layer, nonroot_uid: int, timezone: str) -> None:
         layer.file("etc/ssl/certs/ca-certificates.crt", bundle)
 
 
-def rootfs(debs: list[Path], nonroot_uid: int, timezone: str, symlinks: dict[str, str]) -> Layer:
+def rootfs(
+    debs: list[Path],
+    nonroot_uid: int,
+    timezone: str,
+    symlinks: dict[str, str],
+    excludes: list[str] | None = None,
+) -> Layer:
     layer = Layer()
+    prefixes = tuple(normalize_path(prefix) + "/" for prefix in excludes or [])
     for deb in debs:
-        add_package(layer, deb)
+        add_package(layer, deb, prefixes)
     add_system_files(layer, nonroot_uid, timezone)
     for path, target in sorted(symlinks.items()):
         layer.symlink(path, target)

@@ -1,5 +1,7 @@
 """oci_image: an OCI image layout from a base image and layer tarballs (rules_oci's API)."""
 
+load(":providers.bzl", "OciLayersInfo")
+
 _TOOL = Label("//tools/fastapi_rules/private/oci:oci_tool")
 
 OciImageInfo = provider(
@@ -55,7 +57,13 @@ def _oci_image_impl(ctx):
         base = ctx.attr.base[OciImageInfo].layout
         args.add("--base", base.path)
         inputs.append(base)
-    args.add_all(ctx.files.tars, before_each = "--layer")
+    for target in ctx.attr.tars:
+        descriptors = target[OciLayersInfo].descriptors if OciLayersInfo in target else {}
+        for tar in target.files.to_list():
+            args.add("--layer", tar)
+            if tar in descriptors:
+                args.add(descriptors[tar])
+                inputs.append(descriptors[tar])
     args.add("--settings", settings)
     args.add("--output", layout.path)
     args.add("--digest", digest)
@@ -70,7 +78,7 @@ def _oci_image_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles([layout, digest])),
-        OutputGroupInfo(digest = depset([digest])),
+        OutputGroupInfo(digest = depset([digest]), image_id = depset([image_id])),
         OciImageInfo(layout = layout, digest = digest, image_id = image_id),
     ]
 

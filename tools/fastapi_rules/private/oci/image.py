@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layer import diff_id, file_sha256
+from layer import MEDIA_LAYER_GZIP, Descriptor, file_sha256
 
 MEDIA_INDEX = "application/vnd.oci.image.index.v1+json"
 MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MEDIA_CONFIG = "application/vnd.oci.image.config.v1+json"
-MEDIA_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 CREATED = "1970-01-01T00:00:00Z"
 
 
@@ -88,12 +88,19 @@ class Layout:
         path.write_bytes(data)
         return digest
 
-    def put_file(self, source: Path) -> str:
-        digest = file_sha256(source)
+    def put_file(self, source: Path, digest: str | None = None) -> str:
+        """Adds a blob; ``digest``, when known, spares hashing it again.
+
+        The blob is a hard link to the source where the file system allows, so an image
+        costs what its new layers cost, not the size of the layers it shares."""
+        digest = digest or file_sha256(source)
         path = self.blob_path(digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            shutil.copyfile(source, path)
+            try:
+                os.link(source.resolve(), path)
+            except OSError:
+                shutil.copyfile(source, path)
         return digest
 
 
@@ -110,8 +117,15 @@ def _port(spec: str) -> str:
     return f"{int(number)}/{protocol or 'tcp'}"
 
 
-def build(output: Path, base: Path | None, layers: list[Path], settings: ImageSettings) -> str:
-    """Writes the image layout into ``output``; returns the manifest digest."""
+def build(
+    output: Path,
+    base: Path | None,
+    layers: list[Path | tuple[Path, Descriptor | None]],
+    settings: ImageSettings,
+) -> str:
+    """Writes the image layout into ``output``; returns the manifest digest.
+
+    Each layer is a tarball, or a tarball and the descriptor its writer recorded."""
     layout = Layout(output)
     output.mkdir(parents=True, exist_ok=True)
     (output / "oci-layout").write_bytes(canonical({"imageLayoutVersion": "1.0.0"}))
@@ -122,18 +136,20 @@ def build(output: Path, base: Path | None, layers: list[Path], settings: ImageSe
         config = base_layout.config()
         layer_descriptors = []
         for descriptor in base_manifest["layers"]:
-            layout.put_file(base_layout.blob_path(descriptor["digest"]))
+            layout.put_file(base_layout.blob_path(descriptor["digest"]), descriptor["digest"])
             layer_descriptors.append(descriptor)
     else:
         config = {"rootfs": {"type": "layers", "diff_ids": []}, "history": [], "config": {}}
         layer_descriptors = []
 
-    for layer in layers:
-        digest = layout.put_file(layer)
+    for item in layers:
+        tar, known = item if isinstance(item, tuple) else (item, None)
+        descriptor = known or Descriptor.of_file(tar)
+        layout.put_file(tar, descriptor.digest)
         layer_descriptors.append(
-            {"mediaType": MEDIA_LAYER_GZIP, "digest": digest, "size": layer.stat().st_size}
+            {"mediaType": MEDIA_LAYER_GZIP, "digest": descriptor.digest, "size": descriptor.size}
         )
-        config["rootfs"]["diff_ids"].append(diff_id(layer))
+        config["rootfs"]["diff_ids"].append(descriptor.diff_id)
         config["history"].append({"created": CREATED, "created_by": settings.created_by})
 
     runtime = config.setdefault("config", {})

@@ -10,9 +10,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -22,8 +23,33 @@ GZIP_LEVEL = 6
 _COPY_CHUNK = 1 << 20
 
 
+MEDIA_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
 class LayerError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """What an image manifest and config say of a layer, known once it is written: the
+    image assembly reads this instead of hashing the layer again."""
+
+    digest: str  # sha256 of the gzipped blob
+    size: int
+    diff_id: str  # sha256 of the uncompressed tar
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Descriptor:
+        return cls(**json.loads(data))
+
+    @classmethod
+    def of_file(cls, layer: Path) -> Descriptor:
+        """For a layer tarball written elsewhere (e.g. by another rule set)."""
+        return cls(file_sha256(layer), layer.stat().st_size, diff_id(layer))
 
 
 @dataclass(frozen=True)
@@ -125,17 +151,25 @@ class Layer:
                 else:
                     tar.addfile(info)
 
-    def write(self, output: Path) -> str:
-        """Writes the gzipped layer; returns its diff ID (sha256 of the uncompressed tar)."""
-        with (
-            output.open("wb") as raw,
-            gzip.GzipFile(
-                filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL
-            ) as compressed,
-        ):
-            hashing = _HashingWriter(compressed)
-            self.write_tar(hashing)  # type: ignore[arg-type]
-        return "sha256:" + hashing.sha256.hexdigest()
+    def write(self, output: Path) -> Descriptor:
+        """Writes the gzipped layer; returns its digest, size and diff ID, hashed as the
+        bytes went by."""
+        with output.open("wb") as raw:
+            blob = _HashingWriter(raw)
+            with gzip.GzipFile(
+                filename="",
+                mode="wb",
+                fileobj=blob,  # type: ignore[arg-type]
+                mtime=0,
+                compresslevel=GZIP_LEVEL,
+            ) as compressed:
+                tar = _HashingWriter(compressed)
+                self.write_tar(tar)  # type: ignore[arg-type]
+        return Descriptor(
+            digest="sha256:" + blob.sha256.hexdigest(),
+            size=blob.size,
+            diff_id="sha256:" + tar.sha256.hexdigest(),
+        )
 
 
 class _HashingWriter:
@@ -144,10 +178,15 @@ class _HashingWriter:
     def __init__(self, sink: BinaryIO) -> None:
         self.sink = sink
         self.sha256 = hashlib.sha256()
+        self.size = 0
 
     def write(self, data: bytes) -> int:
         self.sha256.update(data)
+        self.size += len(data)
         return self.sink.write(data)
+
+    def flush(self) -> None:
+        self.sink.flush()
 
     def tell(self) -> int:
         return self.sink.tell()

@@ -8,9 +8,17 @@ import sys
 from pathlib import Path
 
 from archive import tarball
+from bytecode import add_bytecode, require_fixed_hash_seed
 from deb import rootfs
+from debug_info import strip_debug_info
 from image import ImageError, ImageSettings, Layout, build
-from layer import Layer, LayerError
+from layer import Descriptor, Layer, LayerError
+
+
+def _write(layer: Layer, args: argparse.Namespace) -> None:
+    descriptor = layer.write(args.output)
+    if args.descriptor:
+        args.descriptor.write_bytes(descriptor.to_json())
 
 
 def _layer(args: argparse.Namespace) -> None:
@@ -21,17 +29,28 @@ def _layer(args: argparse.Namespace) -> None:
         layer.copy(path, Path(source))
     for path in spec.get("empty_files", []):
         layer.file(path, b"")
-    layer.write(args.output)
+    if args.strip_debug:
+        strip_debug_info(layer)
+    if args.bytecode:
+        add_bytecode(layer)
+    _write(layer, args)
 
 
 def _rootfs(args: argparse.Namespace) -> None:
     symlinks = dict(link.split("=", 1) for link in args.symlink)
-    rootfs(args.deb, args.nonroot_uid, args.timezone, symlinks).write(args.output)
+    layer = rootfs(args.deb, args.nonroot_uid, args.timezone, symlinks, args.exclude)
+    if args.bytecode:
+        add_bytecode(layer, lambda path: path.startswith("usr/lib/python3"))
+    _write(layer, args)
 
 
 def _image(args: argparse.Namespace) -> None:
     settings = ImageSettings(**json.loads(args.settings.read_text()))
-    digest = build(args.output, args.base, args.layer, settings)
+    layers = [
+        (Path(tar), Descriptor.from_json(Path(found[0]).read_bytes()) if found else None)
+        for tar, *found in args.layer
+    ]
+    digest = build(args.output, args.base, layers, settings)
     args.digest.write_text(digest + "\n")
     config_digest = Layout(args.output).manifest()[0]["config"]["digest"]
     args.image_id.write_text(config_digest.partition(":")[2] + "\n")
@@ -47,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     layer = commands.add_parser("layer")
     layer.add_argument("--spec", type=Path, required=True)
-    layer.add_argument("--output", type=Path, required=True)
+    layer.add_argument("--strip-debug", action="store_true", help="strip shared objects")
     layer.set_defaults(run=_layer)
 
     debian = commands.add_parser("rootfs")
@@ -55,12 +74,23 @@ def main(argv: list[str] | None = None) -> int:
     debian.add_argument("--nonroot-uid", type=int, required=True)
     debian.add_argument("--timezone", required=True)
     debian.add_argument("--symlink", action="append", default=[], help="PATH=TARGET")
-    debian.add_argument("--output", type=Path, required=True)
+    debian.add_argument("--exclude", action="append", default=[], help="path prefix to leave out")
     debian.set_defaults(run=_rootfs)
+    for writer in (layer, debian):
+        writer.add_argument("--output", type=Path, required=True)
+        writer.add_argument("--descriptor", type=Path, help="where to write digest, size, diff ID")
+        writer.add_argument("--bytecode", action="store_true", help="add __pycache__ pycs")
 
     image = commands.add_parser("image")
     image.add_argument("--base", type=Path)
-    image.add_argument("--layer", type=Path, action="append", default=[])
+    image.add_argument(
+        "--layer",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar=("TAR", "DESCRIPTOR"),
+        help="a layer tarball, and the descriptor written with it when there is one",
+    )
     image.add_argument("--settings", type=Path, required=True)
     image.add_argument("--output", type=Path, required=True)
     image.add_argument("--digest", type=Path, required=True)
@@ -74,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     archive.set_defaults(run=_tarball)
 
     args = parser.parse_args(argv)
+    if getattr(args, "bytecode", False):
+        require_fixed_hash_seed()
     try:
         args.run(args)
     except (LayerError, ImageError, OSError) as error:

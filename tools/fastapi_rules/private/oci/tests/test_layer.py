@@ -5,7 +5,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from layer import MTIME, Layer, LayerError, diff_id, normalize_path
+from layer import MTIME, Descriptor, Layer, LayerError, diff_id, normalize_path
 
 
 def sample(tmp_path: Path, order: list[str]) -> Layer:
@@ -34,10 +34,10 @@ def members(path: Path) -> list[tarfile.TarInfo]:
 
 def test_same_entries_in_any_order_give_identical_bytes(tmp_path):
     first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
-    id_a = sample(tmp_path, ["script", "data", "link", "tmp"]).write(first)
-    id_b = sample(tmp_path, ["tmp", "link", "data", "script"]).write(second)
+    written_a = sample(tmp_path, ["script", "data", "link", "tmp"]).write(first)
+    written_b = sample(tmp_path, ["tmp", "link", "data", "script"]).write(second)
     assert first.read_bytes() == second.read_bytes()
-    assert id_a == id_b
+    assert written_a == written_b
 
 
 def test_entries_are_sorted_with_parents_and_normalized_metadata(tmp_path):
@@ -73,12 +73,15 @@ def test_gzip_header_has_no_timestamp_or_name(tmp_path):
     assert header[3] & 0x08 == 0  # no FNAME flag
 
 
-def test_diff_id_is_the_sha256_of_the_uncompressed_tar(tmp_path):
+def test_descriptor_written_with_the_layer_matches_hashing_it_afterwards(tmp_path):
     output = tmp_path / "layer.tar.gz"
     layer = sample(tmp_path, ["data"])
     written = layer.write(output)
     expected = "sha256:" + hashlib.sha256(gzip.decompress(output.read_bytes())).hexdigest()
-    assert written == expected == diff_id(output)
+    assert written.diff_id == expected == diff_id(output)
+    assert written.digest == "sha256:" + hashlib.sha256(output.read_bytes()).hexdigest()
+    assert written.size == output.stat().st_size
+    assert written == Descriptor.of_file(output) == Descriptor.from_json(written.to_json())
     plain = io.BytesIO()
     layer.write_tar(plain)
     (tmp_path / "plain.tar").write_bytes(plain.getvalue())

@@ -5,13 +5,13 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from podman import Podman, private_podman
 
 TAG = "localhost/image_app:latest"
 
@@ -37,47 +37,10 @@ def wait_for_json(url: str, deadline: float) -> dict:
             time.sleep(0.25)
 
 
-class Podman:
-    """podman with storage of its own, so tests neither see nor leave images."""
-
-    def __init__(self, root: Path) -> None:
-        if not shutil.which("podman"):
-            pytest.fail(
-                "podman is not installed; run tests through tools/bazel, or skip "
-                "these with --test_tag_filters=-container"
-            )
-        self.command = [
-            "podman",
-            "--root", str(root / "storage"),
-            "--runroot", str(root / "run"),
-            "--tmpdir", str(root / "tmp"),
-            "--storage-driver", "vfs",
-            "--runtime", "runc",
-            "--cgroup-manager", "cgroupfs",
-            "--events-backend", "none",
-        ]  # fmt: skip
-
-    def __call__(self, *args: str) -> str:
-        result = subprocess.run(
-            [*self.command, *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "PODMAN_IGNORE_CGROUPSV1_WARNING": "1"},
-        )
-        if result.returncode != 0:
-            raise AssertionError(f"podman {' '.join(args)} failed:\n{result.stderr}")
-        return result.stdout.strip()
-
-
 @pytest.fixture
 def podman() -> Iterator[Podman]:
-    # Short paths: podman's sockets live under --runroot, and socket paths are limited.
-    root = Path(tempfile.mkdtemp(prefix="podman-", dir="/tmp"))
-    try:
-        yield Podman(root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    with private_podman() as podman:
+        yield podman
 
 
 def test_container_answers_http_as_the_non_root_user(podman):

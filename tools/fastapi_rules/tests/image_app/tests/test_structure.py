@@ -1,5 +1,8 @@
 """What a built service image holds, read from its OCI layout."""
 
+import subprocess
+import tarfile
+
 import pytest
 
 ENTRYPOINT = "/app/service.runfiles/_main/tools/fastapi_rules/tests/image_app/server"
@@ -65,3 +68,51 @@ def test_entrypoint_is_executable_in_the_app_layer(image):
     entry = image.layer_files(2)[ENTRYPOINT.lstrip("/")]
     assert entry.isfile()
     assert entry.mode == 0o755
+
+
+def _layer_bytes(image, index: int, path: str) -> bytes:
+    manifest, _ = image.manifest()
+    with tarfile.open(image.blob_path(manifest["layers"][index]["digest"])) as tar:
+        member = tar.extractfile(path)
+        assert member is not None
+        return member.read()
+
+
+@pytest.mark.parametrize(
+    ("index", "pyc"),
+    [
+        (0, "usr/lib/python3.13/asyncio/__pycache__/base_events.cpython-313.pyc"),
+        (
+            1,
+            "app/service.runfiles/_main~pypi~pypi_fastapi/site-packages/fastapi/__pycache__/routing.cpython-313.pyc",
+        ),
+        (
+            2,
+            "app/service.runfiles/_main/tools/fastapi_rules/tests/image_app/__pycache__/main.cpython-313.pyc",
+        ),
+    ],
+)
+def test_every_layer_carries_unchecked_hash_bytecode(image, index, pyc):
+    header = _layer_bytes(image, index, pyc)[:16]
+    assert int.from_bytes(header[4:8], "little") == 0b01  # PEP 552: hash-based, unchecked
+
+
+def test_wheels_shared_objects_carry_no_debug_sections(image, tmp_path):
+    shared_objects = [name for name in image.layer_files(1) if name.endswith(".so")]
+    assert any("uvloop" in name for name in shared_objects)
+    for name in shared_objects:
+        copy = tmp_path / "copy.so"
+        copy.write_bytes(_layer_bytes(image, 1, name))
+        sections = subprocess.run(
+            ["readelf", "--section-headers", "--wide", str(copy)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert " .debug_" not in sections, name
+
+
+def test_left_out_of_the_base(image):
+    files = image.layer_files(0)
+    assert not any(name.startswith("usr/lib/x86_64-linux-gnu/gconv/") for name in files)
+    assert "usr/lib/python3.13/test/__init__.py" not in files

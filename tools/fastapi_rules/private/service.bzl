@@ -1,6 +1,6 @@
 """fastapi_service: one declaration gives a FastAPI service everything it needs."""
 
-load("@rules_python//python:defs.bzl", "py_binary", "py_library")
+load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
 load("//services:ports.bzl", "PORTS")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load", "oci_tarball")
@@ -14,6 +14,8 @@ _RUNTIME = Label("//tools/fastapi_rules/runtime:servicekit")
 _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:python_base")
 _HTTPX = Label("@pypi//httpx")
+_IMAGE_TEST = Label("//tools/fastapi_rules/private/image_test:image_test.py")
+_PODMAN = Label("//tools/fastapi_rules/private/image_test:podman")
 _LIVE_PATH = "/health/live"
 _METRICS_PATH = "/metrics"
 _IDENTIFIER_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
@@ -110,6 +112,7 @@ def fastapi_service(
         user = "65532",
         labels = {},
         push_repository = "",
+        bytecode = True,
         visibility = None):
     """A FastAPI service: local server, tests, lint, OCI image and manifest.
 
@@ -126,6 +129,7 @@ def fastapi_service(
     | `:test` | pytest with pytest-asyncio over `tests`; the PostgreSQL plugin is loaded |
     | `:lint` | ruff check and format check over `srcs` and `tests` |
     | `:image` | the OCI image: Debian Python base, wheels layer, app layer |
+    | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, docs, problem+json 404, SIGTERM drain and exit 0; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
     | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env |
     | `:sources` | every file of the package, for tools that copy or package a service |
@@ -147,6 +151,8 @@ def fastapi_service(
       user: user the container runs as.
       labels: extra image labels.
       push_repository: default HOST/NAME for `bazel run :push` (`--repository` overrides).
+      bytecode: compile the service's and its wheels' modules into the image (see
+        py_image_layers); turn off only to measure what it saves.
       visibility: visibility of the generated targets.
     """
     _check_name(name)
@@ -203,7 +209,7 @@ def fastapi_service(
         )
     ruff_test(name = "lint", srcs = srcs + tests)
 
-    py_image_layers(name = name + "_layers", binary = ":" + name)
+    py_image_layers(name = name + "_layers", binary = ":" + name, bytecode = bytecode)
     image_labels = {
         "com.fastapi-rules.framework": "fastapi",
         "com.fastapi-rules.health": health_path,
@@ -226,6 +232,24 @@ def fastapi_service(
     )
     oci_tarball(name = "tarball", image = ":image", repo_tags = [repo_tag])
     oci_load(name = "load", image = ":image", repo_tags = [repo_tag])
+    native.filegroup(name = "image_id", srcs = [":image"], output_group = "image_id")
+    py_test(
+        name = "image_test",
+        size = "medium",
+        srcs = [_IMAGE_TEST],
+        main = _IMAGE_TEST,
+        args = [
+            "--tarball=$(rootpath :tarball)",
+            "--image-id=$(rootpath :image_id)",
+            "--repo-tag=" + repo_tag,
+            "--ready-path=" + health_path,
+        ],
+        data = [":tarball", ":image_id"],
+        deps = [_PODMAN],
+        # Runs the image under podman: --test_tag_filters=-container skips it where there
+        # is none.
+        tags = ["container", "no-sandbox"],
+    )
     oci_push(name = "push", image = ":image", repository = push_repository, remote_tags = [version])
     native.filegroup(
         name = "sources",

@@ -79,7 +79,8 @@ class Clone:
 
     def digest(self, target: str) -> str:
         package, _, name = target.partition(":")
-        return (self.root / "bazel-bin" / package.lstrip("/") / f"{name}.digest").read_text().strip()
+        index = self.root / "bazel-bin" / package.lstrip("/") / name / "index.json"
+        return json.loads(index.read_text())["manifests"][0]["digest"]
 
     def close(self) -> None:
         output_base = self.bazel("info", "output_base", capture=True).strip()

@@ -4,23 +4,66 @@ Reads the suite's Packages index from the mirror this machine's apt uses (given 
 FASTAPI_RULES_DEBIAN_MIRROR, which tools/bazel sets), follows Depends and Pre-Depends
 to a closure, and writes each package's version, pool path and sha256. The mirror's host
 is never written: the extension that downloads the files asks the machine again.
+
+The lock also maps versioned library names (sonames, and the files they link to) to the
+Debian packages that ship them in the loader's directories, read from the suite's
+Contents index: every such name a locked package ships, and the libraries manylinux
+wheels may assume a system has. oci_image's library check reads that table to name the
+package that provides a missing library. (The Contents index follows point releases
+less closely than Packages: a file name with a full version may be an older one.)
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import io
 import json
 import lzma
 import os
 import re
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 MIRROR_ENV = "FASTAPI_RULES_DEBIAN_MIRROR"
+
+# The libraries a manylinux wheel may link against without bundling them (the manylinux
+# policies of PEP 600, as auditwheel applies them): the lock says which package ships each,
+# locked or not, so a check can name the package to add when a wheel needs one.
+MANYLINUX_SONAMES = frozenset(
+    {
+        "libgcc_s.so.1",
+        "libstdc++.so.6",
+        "libm.so.6",
+        "libdl.so.2",
+        "librt.so.1",
+        "libc.so.6",
+        "libutil.so.1",
+        "libpthread.so.0",
+        "libresolv.so.2",
+        "libz.so.1",
+        "libexpat.so.1",
+        "libX11.so.6",
+        "libXext.so.6",
+        "libXrender.so.1",
+        "libICE.so.6",
+        "libSM.so.6",
+        "libGL.so.1",
+        "libgobject-2.0.so.0",
+        "libgthread-2.0.so.0",
+        "libglib-2.0.so.0",
+    }
+)
+
+# Debian's multiarch triplet of each architecture the lock may be made for.
+MULTIARCH = {"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
+
+# A versioned shared library name (libz.so.1, ld-linux-x86-64.so.2): what DT_NEEDED holds.
+_SONAME = re.compile(r"[^/]+\.so(\.[0-9]+)+")
 
 
 class ResolveError(Exception):
@@ -126,13 +169,63 @@ def read_package_list(path: Path) -> tuple[list[str], set[str]]:
     return roots, excluded
 
 
+def library_dirs(architecture: str) -> frozenset[str]:
+    """Directories in which a package's file is a library found by soname: the loader's
+    default search path on Debian, and /usr/lib64 where the x86_64 loader itself lives."""
+    triplet = MULTIARCH.get(architecture, f"{architecture}-linux-gnu")
+    return frozenset({f"usr/lib/{triplet}", f"lib/{triplet}", "usr/lib", "lib", "usr/lib64"})
+
+
+def read_sonames(
+    contents: Iterable[str], locked: set[str], architecture: str
+) -> dict[str, list[str]]:
+    """Soname -> the packages shipping it, from Contents index lines ("PATH  SECTION/PKG,...").
+
+    Kept: the manylinux sonames, and every soname a package in ``locked`` ships (with all
+    its providers, so the table shows alternatives too).
+    """
+    directories = library_dirs(architecture)
+    providers: dict[str, set[str]] = {}
+    for line in contents:
+        fields = line.rsplit(maxsplit=1)
+        if len(fields) != 2:
+            continue
+        path, owners = fields
+        directory, _, name = path.lstrip("/").rpartition("/")
+        if directory not in directories or not _SONAME.fullmatch(name):
+            continue
+        packages = {owner.rpartition("/")[2] for owner in owners.split(",") if owner}
+        providers.setdefault(name, set()).update(packages)
+    return {
+        name: sorted(packages)
+        for name, packages in sorted(providers.items())
+        if name in MANYLINUX_SONAMES or packages & locked
+    }
+
+
 def fetch_index(mirror: str, suite: str, architecture: str) -> str:
     url = f"{mirror.rstrip('/')}/dists/{suite}/main/binary-{architecture}/Packages.xz"
     with urllib.request.urlopen(url, timeout=120) as response:
         return lzma.decompress(response.read()).decode("utf-8")
 
 
-def lock_document(packages: list[Stanza], suite: str, architecture: str, list_sha256: str) -> dict:
+def fetch_contents(mirror: str, suite: str, architecture: str) -> Iterator[str]:
+    """Lines of the suite's Contents index, streamed: it is 170 MB unpacked."""
+    url = f"{mirror.rstrip('/')}/dists/{suite}/main/Contents-{architecture}.gz"
+    with (
+        urllib.request.urlopen(url, timeout=120) as response,
+        io.TextIOWrapper(gzip.GzipFile(fileobj=response), encoding="utf-8") as lines,
+    ):
+        yield from lines
+
+
+def lock_document(
+    packages: list[Stanza],
+    suite: str,
+    architecture: str,
+    list_sha256: str,
+    sonames: dict[str, list[str]],
+) -> dict:
     return {
         "comment": "Generated by tools/bazel run //third_party/debian:lock. Do not edit.",
         "suite": suite,
@@ -149,6 +242,7 @@ def lock_document(packages: list[Stanza], suite: str, architecture: str, list_sh
             }
             for s in packages
         ],
+        "sonames": sonames,
     }
 
 
@@ -175,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+        if "sonames" not in locked:
+            print(
+                f"lock: {args.output} has no soname table (an older lock tool wrote it); "
+                "relock with: tools/bazel run //third_party/debian:lock",
+                file=sys.stderr,
+            )
+            return 1
         return 0
 
     mirror = os.environ.get(MIRROR_ENV)
@@ -185,13 +286,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         index = read_index(fetch_index(mirror, args.suite, args.architecture))
         packages = resolve(index, roots, excluded)
-    except (ResolveError, OSError) as error:
+        locked = {s.name for s in packages}
+        contents = fetch_contents(mirror, args.suite, args.architecture)
+        sonames = read_sonames(contents, locked, args.architecture)
+    except (ResolveError, OSError, EOFError) as error:
         print(f"lock: {error}", file=sys.stderr)
         return 1
-    document = lock_document(packages, args.suite, args.architecture, list_sha256)
+    document = lock_document(packages, args.suite, args.architecture, list_sha256, sonames)
     (workspace / args.output).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     total = sum(s.size for s in packages) / 1e6
-    print(f"lock: {len(packages)} packages ({total:.1f} MB of .deb files) in {args.output}")
+    print(
+        f"lock: {len(packages)} packages ({total:.1f} MB of .deb files) and "
+        f"{len(sonames)} sonames in {args.output}"
+    )
     return 0
 
 

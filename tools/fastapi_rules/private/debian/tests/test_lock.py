@@ -1,5 +1,8 @@
+import hashlib
+import json
+
 import pytest
-from lock import ResolveError, parse_stanzas, read_index, resolve
+from lock import ResolveError, main, parse_stanzas, read_index, read_sonames, resolve
 
 INDEX = """\
 Package: python3.13-minimal
@@ -97,3 +100,48 @@ def test_unsatisfiable_dependency_is_named():
     index = read_index(INDEX)
     with pytest.raises(ResolveError, match=r"no package provides awk \| mawk"):
         resolve(index, ["zlib1g"], set())
+
+
+CONTENTS = """\
+bin                                                     admin/base-files
+usr/lib/x86_64-linux-gnu/libstdc++.so.6                 libs/libstdc++6
+usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.33            libs/libstdc++6
+usr/lib/x86_64-linux-gnu/libX11.so.6                    libs/libx11-6
+usr/lib/x86_64-linux-gnu/libssl.so.3                    libs/libssl3t64
+usr/lib/x86_64-linux-gnu/libfoo.so.1                    libs/libfoo1,oldlibs/libfoo1-compat
+usr/lib/x86_64-linux-gnu/libfoo.so.1                    libs/libfoo1
+usr/lib/x86_64-linux-gnu/libunrelated.so.4              libs/libunrelated4
+usr/lib/i386-linux-gnu/libstdc++.so.6                   libs/libstdc++6-i386-cross
+usr/lib/x86_64-linux-gnu/engines-3/afalg.so             libs/libssl3t64
+usr/lib/x86_64-linux-gnu/libssl.so                      libdevel/libssl-dev
+usr/lib64/ld-linux-x86-64.so.2                          libs/libc6
+usr/share/doc/libstdc++6/copyright                      libs/libstdc++6
+"""
+
+
+def test_sonames_of_locked_packages_and_manylinux_libraries_with_their_providers():
+    sonames = read_sonames(
+        CONTENTS.splitlines(keepends=True), {"libssl3t64", "libfoo1", "libc6"}, "amd64"
+    )
+    assert sonames == {
+        "ld-linux-x86-64.so.2": ["libc6"],
+        "libX11.so.6": ["libx11-6"],
+        "libfoo.so.1": ["libfoo1", "libfoo1-compat"],
+        "libssl.so.3": ["libssl3t64"],
+        "libstdc++.so.6": ["libstdc++6"],
+    }
+
+
+def test_the_drift_check_asks_for_a_relock_when_the_soname_table_is_missing(tmp_path, capsys):
+    (tmp_path / "packages.txt").write_text("libc6\n")
+    digest = hashlib.sha256(b"libc6\n").hexdigest()
+    (tmp_path / "lock.json").write_text(json.dumps({"packages_txt_sha256": digest}))
+    args = ["--check", "--packages", "packages.txt", "--output", "lock.json"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+        assert main(args) == 1
+        assert "no soname table" in capsys.readouterr().err
+        (tmp_path / "lock.json").write_text(
+            json.dumps({"packages_txt_sha256": digest, "sonames": {}})
+        )
+        assert main(args) == 0

@@ -3,12 +3,15 @@
 load(":providers.bzl", "OciLayersInfo")
 
 _TOOL = Label("//tools/fastapi_rules/private/oci:oci_tool")
+_LIBRARY_CHECK = Label("//tools/fastapi_rules/private/oci:library_check")
 
 OciImageInfo = provider(
     doc = "An OCI image layout built by oci_image.",
     fields = {
+        "debian_lock": "The Debian lock (File) whose soname table the library check names packages from, or None; images built on this one inherit it.",
         "digest": "File holding the manifest digest, `sha256:...`.",
         "image_id": "File holding the config digest, which podman and docker use as image ID.",
+        "layer_summaries": "JSON summaries of the image's layers, lowest first (files, links, whiteouts and each ELF file's needs), for the library check of images built on it.",
         "layout": "The OCI layout directory.",
     },
 )
@@ -23,6 +26,48 @@ def _check_user(label, user):
     for part in [name] + ([group] if group else []):
         if not part or " " in part:
             fail("{}: user \"{}\" is not USER, UID, USER:GROUP or UID:GID; for the base images' non-root user write \"65532\"".format(label, user))
+
+def _label_text(label):
+    return "{}//{}:{}".format("@" + label.workspace_name if label.workspace_name else "", label.package, label.name)
+
+def _library_check(ctx):
+    """One summary action per new layer, one check over all of the image's layers.
+
+    Returns (summaries, debian_lock, report): the check's report is a validation output,
+    so `bazel build` of the image runs it and a missing library fails the build.
+    """
+    base = ctx.attr.base[OciImageInfo] if ctx.attr.base else None
+    summaries = list(base.layer_summaries) if base else []
+    for index, tar in enumerate(ctx.files.tars):
+        summary = ctx.actions.declare_file("{}.layers/{}.json".format(ctx.label.name, index))
+        ctx.actions.run(
+            executable = ctx.executable._library_check,
+            arguments = ["summarize", tar.path, "--output", summary.path],
+            inputs = [tar],
+            outputs = [summary],
+            mnemonic = "OciLayerSummary",
+            progress_message = "Summarizing layer {} of %{{label}} for its library check".format(index),
+        )
+        summaries.append(summary)
+    debian_lock = ctx.file.debian_lock or (base.debian_lock if base else None)
+    report = ctx.actions.declare_file(ctx.label.name + ".libraries.txt")
+    args = ctx.actions.args()
+    args.add("check")
+    args.add("--image", _label_text(ctx.label))
+    args.add_all(summaries, before_each = "--summary")
+    if debian_lock:
+        args.add("--debian-lock", debian_lock)
+        args.add("--debian-lock-label", _label_text(debian_lock.owner))
+    args.add("--output", report)
+    ctx.actions.run(
+        executable = ctx.executable._library_check,
+        arguments = [args],
+        inputs = summaries + ([debian_lock] if debian_lock else []),
+        outputs = [report],
+        mnemonic = "OciLibraryCheck",
+        progress_message = "Checking that the ELF files of %{label} find their libraries",
+    )
+    return summaries, debian_lock, report
 
 def _oci_image_impl(ctx):
     for spec in ctx.attr.exposed_ports:
@@ -76,10 +121,17 @@ def _oci_image_impl(ctx):
         mnemonic = "OciImage",
         progress_message = "Assembling OCI image %{label}",
     )
+    summaries, debian_lock, library_report = _library_check(ctx)
     return [
         DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles([layout, digest])),
-        OutputGroupInfo(digest = depset([digest]), image_id = depset([image_id])),
-        OciImageInfo(layout = layout, digest = digest, image_id = image_id),
+        OutputGroupInfo(digest = depset([digest]), image_id = depset([image_id]), _validation = depset([library_report])),
+        OciImageInfo(
+            layout = layout,
+            digest = digest,
+            image_id = image_id,
+            layer_summaries = summaries,
+            debian_lock = debian_lock,
+        ),
     ]
 
 oci_image = rule(
@@ -87,12 +139,25 @@ oci_image = rule(
     doc = """An OCI image layout directory (oci-layout, index.json, blobs/) and `<name>.digest`.
 
 Attribute names follow rules_oci's `oci_image`, so moving to rules_oci is a change of load
-statements. Layers are the base's, then one per entry of `tars`, in order.""",
+statements. Layers are the base's, then one per entry of `tars`, in order.
+
+Building an image also checks its shared libraries (a validation action, no container
+needed): every ELF executable and shared object in its layers, the base's included, must
+find its program interpreter and each DT_NEEDED library in the image, through its
+DT_RPATH/DT_RUNPATH (`$ORIGIN` too), symbolic links, and the loader's default directories
+(`/lib/x86_64-linux-gnu`, `/usr/lib/x86_64-linux-gnu`, `/lib`, `/usr/lib`; images have no
+ld.so.cache, and LD_LIBRARY_PATH is not read). Whiteouts of upper layers are honoured. A
+missing library fails the build naming the file, the soname and, from `debian_lock`, the
+Debian package that provides it. Only x86-64 ELF files are checked.""",
     attrs = {
         "annotations": attr.string_dict(doc = "Manifest annotations."),
         "architecture": attr.string(default = "amd64", doc = "CPU architecture in the image config (GOARCH names: amd64, arm64)."),
         "base": attr.label(providers = [OciImageInfo], doc = "Image to build on; its layers and settings come first."),
         "cmd": attr.string_list(doc = "Default arguments of the entrypoint."),
+        "debian_lock": attr.label(
+            allow_single_file = [".json"],
+            doc = "A Debian lock (`packages.lock.json` of `debian_lock`) whose soname table lets the library check name the Debian package that provides a missing library. Default: the base's.",
+        ),
         "entrypoint": attr.string_list(doc = "Program run when the container starts; replaces the base's and clears its cmd."),
         "env": attr.string_dict(doc = "Environment variables, merged over the base's."),
         "exposed_ports": attr.string_list(doc = "Ports the container listens on: \"8080\" or \"8080/tcp\"."),
@@ -101,6 +166,7 @@ statements. Layers are the base's, then one per entry of `tars`, in order.""",
         "tars": attr.label_list(allow_files = [".tar", ".tar.gz", ".tgz"], doc = "Layer tarballs, lowest first."),
         "user": attr.string(doc = "User (and group) the container runs as: name or id, e.g. \"65532\"."),
         "workdir": attr.string(doc = "Working directory of the entrypoint."),
+        "_library_check": attr.label(default = _LIBRARY_CHECK, executable = True, cfg = "exec"),
         "_tool": attr.label(default = _TOOL, executable = True, cfg = "exec"),
     },
 )

@@ -75,7 +75,9 @@ class Clone:
         self.bazel("build", target, "--disk_cache=", f"--profile={profile}", "--noshow_progress")
         elapsed = time.monotonic() - started
         critical, actions = read_profile(profile)
-        return Build(round(elapsed, 2), round(critical, 3), {k: round(v, 3) for k, v in actions.items()})
+        return Build(
+            round(elapsed, 2), round(critical, 3), {k: round(v, 3) for k, v in actions.items()}
+        )
 
     def digest(self, target: str) -> str:
         package, _, name = target.partition(":")
@@ -124,8 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         "digest_after_change": changed_digest,
         "digest_after_revert_equals_clean": reverted_digest == digest,
     }
-    print(f"clean build:      {clean.elapsed_s:6.2f} s elapsed, critical path {clean.critical_path_s:.3f} s")
-    print(f"one-line rebuild: {rebuild.elapsed_s:6.2f} s elapsed, critical path {rebuild.critical_path_s:.3f} s")
+    print(
+        f"clean build:      {clean.elapsed_s:6.2f} s elapsed, critical path {clean.critical_path_s:.3f} s"
+    )
+    print(
+        f"one-line rebuild: {rebuild.elapsed_s:6.2f} s elapsed, critical path {rebuild.critical_path_s:.3f} s"
+    )
     print(f"ratio of critical paths: {ratio:.1%}")
     for name, seconds in rebuild.actions.items():
         print(f"  rebuild action {seconds:7.3f} s  {name}")

@@ -126,12 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         "digest_after_change": changed_digest,
         "digest_after_revert_equals_clean": reverted_digest == digest,
     }
-    print(
-        f"clean build:      {clean.elapsed_s:6.2f} s elapsed, critical path {clean.critical_path_s:.3f} s"
-    )
-    print(
-        f"one-line rebuild: {rebuild.elapsed_s:6.2f} s elapsed, critical path {rebuild.critical_path_s:.3f} s"
-    )
+    for name, build in (("clean build", clean), ("one-line rebuild", rebuild)):
+        print(
+            f"{name + ':':18}{build.elapsed_s:6.2f} s elapsed, "
+            f"critical path {build.critical_path_s:.3f} s"
+        )
     print(f"ratio of critical paths: {ratio:.1%}")
     for name, seconds in rebuild.actions.items():
         print(f"  rebuild action {seconds:7.3f} s  {name}")

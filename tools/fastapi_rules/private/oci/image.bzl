@@ -31,14 +31,21 @@ def _label_text(label):
     return "{}//{}:{}".format("@" + label.workspace_name if label.workspace_name else "", label.package, label.name)
 
 def _library_check(ctx):
-    """One summary action per new layer, one check over all of the image's layers.
+    """A summary per new layer (the writer's, or one action's), one check over all layers.
 
     Returns (summaries, debian_lock, report): the check's report is a validation output,
     so `bazel build` of the image runs it and a missing library fails the build.
     """
     base = ctx.attr.base[OciImageInfo] if ctx.attr.base else None
     summaries = list(base.layer_summaries) if base else []
+    written = {}
+    for target in ctx.attr.tars:
+        if OciLayersInfo in target:
+            written.update(target[OciLayersInfo].summaries)
     for index, tar in enumerate(ctx.files.tars):
+        if tar in written:
+            summaries.append(written[tar])
+            continue
         summary = ctx.actions.declare_file("{}.layers/{}.json".format(ctx.label.name, index))
         ctx.actions.run(
             executable = ctx.executable._library_check,

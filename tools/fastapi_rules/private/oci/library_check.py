@@ -378,10 +378,14 @@ def check(
 # ----------------------------------------------------------------------------- command
 
 
-def _summarize(args: argparse.Namespace) -> int:
-    with args.layer.open("rb") as layer:
+def write_summary(layer_path: Path, output: Path) -> None:
+    with layer_path.open("rb") as layer:
         summary = summarize(layer)
-    args.output.write_text(json.dumps(summary, sort_keys=True, separators=(",", ":")) + "\n")
+    output.write_text(json.dumps(summary, sort_keys=True, separators=(",", ":")) + "\n")
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    write_summary(args.layer, args.output)
     return 0
 
 

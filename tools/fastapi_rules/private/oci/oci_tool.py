@@ -13,12 +13,17 @@ from deb import rootfs
 from debug_info import strip_debug_info
 from image import ImageError, ImageSettings, Layout, build
 from layer import Descriptor, Layer, LayerError
+from library_check import write_summary
 
 
 def _write(layer: Layer, args: argparse.Namespace) -> None:
     descriptor = layer.write(args.output)
     if args.descriptor:
         args.descriptor.write_bytes(descriptor.to_json())
+    if args.summary:
+        # In the writer's process: a separate action would pay an interpreter start, on
+        # the critical path of every rebuild.
+        write_summary(args.output, args.summary)
 
 
 def _layer(args: argparse.Namespace) -> None:
@@ -79,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     for writer in (layer, debian):
         writer.add_argument("--output", type=Path, required=True)
         writer.add_argument("--descriptor", type=Path, help="where to write digest, size, diff ID")
+        writer.add_argument(
+            "--summary", type=Path, help="where to write the library check's summary"
+        )
         writer.add_argument("--bytecode", action="store_true", help="add __pycache__ pycs")
 
     image = commands.add_parser("image")

@@ -32,7 +32,18 @@ def _layer(ctx, name, files, empty_files, inputs):
     ctx.actions.write(spec_file, json.encode({"empty_files": empty_files, "files": files}))
     output = ctx.actions.declare_file("{}.{}.tar.gz".format(ctx.label.name, name))
     descriptor = ctx.actions.declare_file("{}.{}.descriptor.json".format(ctx.label.name, name))
-    args = ["layer", "--spec", spec_file.path, "--output", output.path, "--descriptor", descriptor.path]
+    summary = ctx.actions.declare_file("{}.{}.libraries.json".format(ctx.label.name, name))
+    args = [
+        "layer",
+        "--spec",
+        spec_file.path,
+        "--output",
+        output.path,
+        "--descriptor",
+        descriptor.path,
+        "--summary",
+        summary.path,
+    ]
     if ctx.attr.bytecode:
         args.append("--bytecode")
     if ctx.attr.strip_debug and name == "third_party":
@@ -41,13 +52,13 @@ def _layer(ctx, name, files, empty_files, inputs):
         executable = ctx.executable._tool,
         arguments = args,
         inputs = depset([spec_file] + inputs),
-        outputs = [output, descriptor],
+        outputs = [output, descriptor, summary],
         # Sets are marshalled in hash order: bytecode is reproducible only with a fixed seed.
         env = {"PYTHONHASHSEED": "0"},
         mnemonic = "OciLayer",
         progress_message = "Writing {} layer of %{{label}}".format(name),
     )
-    return output, descriptor
+    return output, descriptor, summary
 
 def _is_third_party(runfiles_path):
     # Wheels live in external repositories; legacy __init__.py stubs under external/ too.
@@ -76,15 +87,17 @@ def _py_image_layers_impl(ctx):
 
     outputs = []
     descriptors = {}
+    summaries = {}
     for name in ("third_party", "app"):
         spec = layers[name]
-        output, descriptor = _layer(ctx, name, spec["files"], spec["empty_files"], spec["inputs"])
+        output, descriptor, summary = _layer(ctx, name, spec["files"], spec["empty_files"], spec["inputs"])
         outputs.append(output)
         descriptors[output] = descriptor
+        summaries[output] = summary
     return [
         DefaultInfo(files = depset(outputs, order = "preorder")),
         OutputGroupInfo(app = depset([outputs[1]]), third_party = depset([outputs[0]])),
-        OciLayersInfo(descriptors = descriptors),
+        OciLayersInfo(descriptors = descriptors, summaries = summaries),
     ]
 
 py_image_layers = rule(

@@ -9,6 +9,7 @@ def _debian_rootfs_impl(ctx):
         fail("{}: packages is empty; give the .deb files, e.g. packages = \"@debian//:packages\"".format(ctx.label))
     output = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
     descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
+    summary = ctx.actions.declare_file(ctx.label.name + ".libraries.json")
     args = ctx.actions.args()
     args.add("rootfs")
     args.add_all(ctx.files.packages, before_each = "--deb")
@@ -21,13 +22,14 @@ def _debian_rootfs_impl(ctx):
     args.add_all(ctx.attr.excludes, before_each = "--exclude")
     args.add("--output", output)
     args.add("--descriptor", descriptor)
+    args.add("--summary", summary)
     if ctx.attr.bytecode:
         args.add("--bytecode")
     ctx.actions.run(
         executable = ctx.executable._tool,
         arguments = [args],
         inputs = ctx.files.packages,
-        outputs = [output, descriptor],
+        outputs = [output, descriptor, summary],
         # Sets are marshalled in hash order: bytecode is reproducible only with a fixed seed.
         env = {"PYTHONHASHSEED": "0"},
         mnemonic = "DebianRootfs",
@@ -35,7 +37,7 @@ def _debian_rootfs_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([output])),
-        OciLayersInfo(descriptors = {output: descriptor}),
+        OciLayersInfo(descriptors = {output: descriptor}, summaries = {output: summary}),
     ]
 
 debian_rootfs = rule(

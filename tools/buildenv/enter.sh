@@ -72,13 +72,9 @@ printf 'common --repository_cache=%s\ncommon --disk_cache=%s\n' \
   "$state/repository_cache" "$state/disk_cache" >"$machine_rc.$$"
 mv "$machine_rc.$$" "$machine_rc"
 
-# Only what a build needs crosses into the root: proxies, CI, and where registries are.
-passed_env=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-  LANG=C.UTF-8 TERM="${TERM:-dumb}" USER=root)
-for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY CI \
-  PIP_INDEX_URL NPM_CONFIG_REGISTRY; do
-  [[ -n ${!name:-} ]] && passed_env+=("$name=${!name}")
-done
+# The caller's environment crosses, less what the root must own (see environment.sh).
+mapfile -d '' passed_env < <("$here/environment.sh")
+wait $! || die "tools/buildenv/environment.sh failed"
 # The package indexes are this machine's: read them here, where its configuration lives.
 if [[ -z ${PIP_INDEX_URL:-} ]] && command -v pip3 >/dev/null; then
   index=$(pip3 config get global.index-url 2>/dev/null || true)
@@ -107,8 +103,8 @@ fi
 output_base=$state/output_user_root/$(printf '%s' "$workspace" | md5sum | cut -c1-32)
 server_pid=$(cat "$output_base/server/server.pid.txt" 2>/dev/null || true)
 if [[ -n $server_pid && $(readlink "/proc/$server_pid/root" 2>/dev/null) == "$root" ]]; then
-  exec nsenter --target "$server_pid" --mount --root --wd -- /usr/bin/env -i "${passed_env[@]}" \
-    /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" "${bazel_command[@]}"
+  exec nsenter --target "$server_pid" --mount --root --wd -- \
+    /usr/bin/env -i --chdir="$workdir" -- "${passed_env[@]}" "${bazel_command[@]}"
 fi
 
 exec unshare --mount --propagation private -- \

@@ -25,4 +25,6 @@ for path in "$workspace" "$state"; do
   mount --bind "$path" "$root$path"
 done
 
-exec chroot "$root" /usr/bin/env -i "${env[@]}" /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" "$@"
+# env(1) rather than a shell changes directory: sh would drop variables whose names are
+# not shell identifiers, which a native Bazel passes on.
+exec chroot "$root" /usr/bin/env -i --chdir="$workdir" -- "${env[@]}" "$@"

@@ -21,11 +21,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.errors import PROBLEM_TYPE, problem_response
 
+# Scope key under which a middleware that answers before routing (a rate limit refusal)
+# leaves the route template it found, so the request is logged and counted under its
+# route like a served one.
+ROUTE_TEMPLATE = "servicekit.route_template"
+
 
 def route_template(scope: Scope) -> str | None:
     """The path template of the route that handled ``scope``, e.g. ``/orders/{order_id}``;
-    known once the router has run."""
-    return getattr(scope.get("route"), "path", None)
+    known once the router has run, or once a middleware refused the request by route."""
+    return getattr(scope.get("route"), "path", None) or scope.get(ROUTE_TEMPLATE)
 
 
 class RouteTemplates:
@@ -218,7 +223,8 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
-        route = self.templates.find(scope) or "unmatched"
+        template = self.templates.find(scope)
+        route = template or "unmatched"
         limit = self.per_route.get(route, self.default)
         key = (client_address(scope), route)
         if self.memory is not None:
@@ -233,6 +239,8 @@ class RateLimitMiddleware:
             (b"ratelimit-reset", str(reset).encode()),
         ]
         if not allowed:
+            if template is not None:
+                scope[ROUTE_TEMPLATE] = template
             response = problem_response(
                 429,
                 detail=f"More than {limit.amount} requests per {limit.get_expiry()} s on {route}.",

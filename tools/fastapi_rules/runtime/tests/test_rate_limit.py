@@ -1,3 +1,4 @@
+import json
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,26 @@ async def test_headers_count_down_and_routes_and_clients_are_separate():
         other = httpx.ASGITransport(app=app, client=("198.51.100.9", 1234))
         async with httpx.AsyncClient(transport=other, base_url="http://t") as second:
             assert (await second.get("/orders/1")).status_code == 200  # another client
+
+
+def requests_total(metrics: str, path: str, status: int) -> float:
+    prefix = f'http_requests_total{{app_name="sample",method="GET",path="{path}",'
+    lines = [line for line in metrics.splitlines() if line.startswith(prefix)]
+    matching = [line for line in lines if f'status_code="{status}"' in line]
+    return float(matching[0].rsplit(" ", 1)[1]) if matching else 0.0
+
+
+async def test_refusals_are_logged_and_counted_under_their_route_template(capfd):
+    async with app_client(build(limited("1/minute"))) as client:
+        before = requests_total((await client.get("/metrics")).text, "/orders/{order_id}", 429)
+        capfd.readouterr()
+        assert (await client.get("/orders/1")).status_code == 200
+        assert (await client.get("/orders/2")).status_code == 429
+        logged = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+        after = requests_total((await client.get("/metrics")).text, "/orders/{order_id}", 429)
+    access = [(line["status"], line["route"]) for line in logged if line["event"] == "request"]
+    assert access == [(200, "/orders/{order_id}"), (429, "/orders/{order_id}")]
+    assert after == before + 1
 
 
 async def test_per_route_limit_overrides_the_default():

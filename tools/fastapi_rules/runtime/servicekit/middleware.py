@@ -29,8 +29,14 @@ ROUTE_TEMPLATE = "servicekit.route_template"
 
 def route_template(scope: Scope) -> str | None:
     """The path template of the route that handled ``scope``, e.g. ``/orders/{order_id}``;
-    known once the router has run, or once a middleware refused the request by route."""
-    return getattr(scope.get("route"), "path", None) or scope.get(ROUTE_TEMPLATE)
+    known once the router has run, or once a middleware refused the request by route.
+
+    The template is the one the OpenAPI document publishes (``path_format``: without
+    convertors such as ``:int``), which is also what RouteTemplates finds before routing.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template or scope.get(ROUTE_TEMPLATE)
 
 
 class RouteTemplates:

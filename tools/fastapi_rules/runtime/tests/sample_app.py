@@ -35,6 +35,11 @@ async def get_order(order_id: int) -> Order:
     return Order(symbol="EURUSD", quantity=order_id)
 
 
+@router.get("/accounts/{account_id:int}")
+async def get_account(account_id: int) -> dict[str, int]:
+    return {"id": account_id}
+
+
 @router.get("/orders")
 async def list_orders() -> Page[Order]:
     return Page(items=[Order(symbol="EURUSD", quantity=1)], next_cursor=None)

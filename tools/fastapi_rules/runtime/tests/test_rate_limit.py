@@ -48,16 +48,20 @@ def requests_total(metrics: str, path: str, status: int) -> float:
     return float(matching[0].rsplit(" ", 1)[1]) if matching else 0.0
 
 
-async def test_refusals_are_logged_and_counted_under_their_route_template(capfd):
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [("/orders/{}", "/orders/{order_id}"), ("/accounts/{}", "/accounts/{account_id}")],
+)
+async def test_refusals_are_logged_and_counted_under_their_route_template(capfd, path, template):
     async with app_client(build(limited("1/minute"))) as client:
-        before = requests_total((await client.get("/metrics")).text, "/orders/{order_id}", 429)
+        before = requests_total((await client.get("/metrics")).text, template, 429)
         capfd.readouterr()
-        assert (await client.get("/orders/1")).status_code == 200
-        assert (await client.get("/orders/2")).status_code == 429
+        assert (await client.get(path.format(1))).status_code == 200
+        assert (await client.get(path.format(2))).status_code == 429
         logged = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
-        after = requests_total((await client.get("/metrics")).text, "/orders/{order_id}", 429)
+        after = requests_total((await client.get("/metrics")).text, template, 429)
     access = [(line["status"], line["route"]) for line in logged if line["event"] == "request"]
-    assert access == [(200, "/orders/{order_id}"), (429, "/orders/{order_id}")]
+    assert access == [(200, template), (429, template)]
     assert after == before + 1
 
 

@@ -21,9 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.errors import PROBLEM_TYPE, problem_response
 
-# Scope key under which a middleware that answers before routing (a rate limit refusal)
-# leaves the route template it found, so the request is logged and counted under its
-# route like a served one.
+# Scope key under which a middleware that answers before routing (a rate limit or body
+# size refusal) leaves the route template it found, so the request is logged and counted
+# under its route like a served one.
 ROUTE_TEMPLATE = "servicekit.route_template"
 
 
@@ -79,6 +79,7 @@ class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.templates = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.max_bytes <= 0:
@@ -122,6 +123,12 @@ class BodySizeLimitMiddleware:
                 raise
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A declared length is refused before routing: look the route up for the access
+        # line and metrics, on this rare path only.
+        if route_template(scope) is None:
+            template = self.templates.find(scope)
+            if template is not None:
+                scope[ROUTE_TEMPLATE] = template
         response = problem_response(
             413,
             detail=f"Request bodies are limited to {self.max_bytes} bytes.",

@@ -1,5 +1,7 @@
 """Bad input of every kind gets a problem+json answer with the right status, never a 500."""
 
+import json
+
 import pytest
 
 PROBLEM = "application/problem+json"
@@ -52,7 +54,7 @@ async def test_path_parameter_of_wrong_type_is_422(client):
 
 
 @pytest.mark.parametrize("declared", [True, False])
-async def test_oversized_body_is_413(client, declared):
+async def test_oversized_body_is_413(capfd, client, declared):
     payload = b'{"symbol": "' + b"x" * 2_000_000 + b'"}'
     if declared:
         response = await client.post("/orders", content=payload)
@@ -65,6 +67,9 @@ async def test_oversized_body_is_413(client, declared):
         response = await client.post("/orders", content=chunks())
     body = assert_problem(response, 413)
     assert body["type"] == "urn:fastapi-rules:problem:body-too-large"
+    # Logged under its route, though a declared length is refused before routing.
+    logged = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert [line["route"] for line in logged if line["event"] == "request"] == ["/orders"]
 
 
 async def test_unhandled_exception_is_500_without_internals(capfd, client):

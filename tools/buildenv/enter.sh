@@ -75,6 +75,9 @@ mv "$machine_rc.$$" "$machine_rc"
 # The caller's environment crosses, less what the root must own (see environment.sh).
 mapfile -d '' passed_env < <("$here/environment.sh")
 wait $! || die "tools/buildenv/environment.sh failed"
+# Run targets that act on this machine (oci_load into its container engine, oci_push with
+# its registry credentials) do so from the calling shell's mount namespace, PATH and HOME.
+passed_env+=("OCI_HOST_MOUNT_NS=/proc/$PPID/ns/mnt" "OCI_HOST_PATH=$PATH" "OCI_HOST_HOME=$home")
 # The package indexes are this machine's: read them here, where its configuration lives.
 if [[ -z ${PIP_INDEX_URL:-} ]] && command -v pip3 >/dev/null; then
   index=$(pip3 config get global.index-url 2>/dev/null || true)

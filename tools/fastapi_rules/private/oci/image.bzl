@@ -1,5 +1,6 @@
 """oci_image: an OCI image layout from a base image and layer tarballs (rules_oci's API)."""
 
+load(":common.bzl", "label_text")
 load(":providers.bzl", "OciLayersInfo")
 
 _TOOL = Label("//tools/fastapi_rules/private/oci:oci_tool")
@@ -26,9 +27,6 @@ def _check_user(label, user):
     for part in [name] + ([group] if group else []):
         if not part or " " in part:
             fail("{}: user \"{}\" is not USER, UID, USER:GROUP or UID:GID; for the base images' non-root user write \"65532\"".format(label, user))
-
-def _label_text(label):
-    return "{}//{}:{}".format("@" + label.workspace_name if label.workspace_name else "", label.package, label.name)
 
 def _library_check(ctx):
     """A summary per new layer (the writer's, or one action's), one check over all layers.
@@ -60,11 +58,11 @@ def _library_check(ctx):
     report = ctx.actions.declare_file(ctx.label.name + ".libraries.txt")
     args = ctx.actions.args()
     args.add("check")
-    args.add("--image", _label_text(ctx.label))
+    args.add("--image", label_text(ctx.label))
     args.add_all(summaries, before_each = "--summary")
     if debian_lock:
         args.add("--debian-lock", debian_lock)
-        args.add("--debian-lock-label", _label_text(debian_lock.owner))
+        args.add("--debian-lock-label", label_text(debian_lock.owner))
     args.add("--output", report)
     ctx.actions.run(
         executable = ctx.executable._library_check,

@@ -1,15 +1,19 @@
 """The image runs under podman and is pushed to a registry on loopback."""
 
+import base64
 import json
 import os
 import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import bcrypt
 import pytest
 from podman import Podman, private_podman
 
@@ -57,48 +61,107 @@ def test_container_answers_http_as_the_non_root_user(podman):
     assert podman("ps", "--all", "--quiet") == ""
 
 
+USER, PASSWORD = "ci", "s3cret"
+
+
+@dataclass
+class Registry:
+    address: str
+
+    def inspect(self, reference: str) -> dict:
+        inspected = subprocess.run(
+            ["skopeo", "inspect", "--tls-verify=false", f"--creds={USER}:{PASSWORD}",
+             f"docker://{self.address}/{reference}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )  # fmt: skip
+        return json.loads(inspected.stdout)
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
 @pytest.fixture
-def registry(tmp_path) -> Iterator[str]:
+def registry(tmp_path) -> Iterator[Registry]:
+    """docker-registry on loopback that accepts pushes only with a password (htpasswd)."""
     if not shutil.which("docker-registry"):
         pytest.fail("docker-registry (Debian package) is not installed")
     address = f"127.0.0.1:{free_port()}"
+    htpasswd = tmp_path / "htpasswd"
+    htpasswd.write_bytes(USER.encode() + b":" + bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt()))
     config = tmp_path / "registry.yml"
     config.write_text(
         "version: 0.1\n"
         "log:\n  level: error\n"
         f"storage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
         f"http:\n  addr: {address}\n"
+        f"auth:\n  htpasswd:\n    realm: tests\n    path: {htpasswd}\n"
     )
     server = subprocess.Popen(["docker-registry", "serve", str(config)])
     try:
-        wait_for_json(f"http://{address}/v2/", time.monotonic() + 30)
-        yield address
+        deadline = time.monotonic() + 30
+        while (status := _status(f"http://{address}/v2/")) is None and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert status == 401, "the registry should be up and ask for credentials"
+        yield Registry(address)
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def test_push_then_pull_back_gives_the_same_digest(registry, tmp_path):
-    digest = (Path(os.environ["IMAGE"]).parent / "image.digest").read_text().strip()
-    repository = f"{registry}/image_app"
-    pushed = subprocess.run(
+def push(repository: str, home: Path) -> subprocess.CompletedProcess:
+    """Runs the oci_push script as `bazel run` would, for a user whose home is ``home``.
+
+    Here the script runs where the test runs; through tools/bazel it enters the calling
+    shell's mount namespace first (.ci/acceptance pushes that way)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OCI_HOST_", "REGISTRY_AUTH"))}
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(home / "run"))
+    return subprocess.run(
         [os.environ["PUSH"], "--repository", repository, "--tag", "v1"],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
+
+
+def test_push_uses_the_users_credentials_and_pulls_back_the_same_digest(registry, tmp_path):
+    digest = (Path(os.environ["IMAGE"]).parent / "image.digest").read_text().strip()
+    home = tmp_path / "home"
+    (home / "run" / "containers").mkdir(parents=True)
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    auth = {"auths": {registry.address: {"auth": token}}}
+    (home / "run" / "containers" / "auth.json").write_text(json.dumps(auth))
+    repository = f"{registry.address}/image_app"
+
+    pushed = push(repository, home)
+
     assert pushed.returncode == 0, pushed.stderr
-    inspected = subprocess.run(
-        ["skopeo", "inspect", "--tls-verify=false", f"docker://{repository}:v1"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(inspected.stdout)["Digest"] == digest
+    assert registry.inspect("image_app:v1")["Digest"] == digest
     subprocess.run(
-        ["skopeo", "copy", "--quiet", "--src-tls-verify=false",
+        ["skopeo", "copy", "--quiet", "--src-tls-verify=false", f"--src-creds={USER}:{PASSWORD}",
          f"docker://{repository}@{digest}", f"oci:{tmp_path / 'pulled'}"],
         check=True,
     )  # fmt: skip
     index = json.loads((tmp_path / "pulled" / "index.json").read_text())
     assert index["manifests"][0]["digest"] == digest
+
+
+def test_push_without_credentials_fails_in_one_line_naming_the_registry(registry, tmp_path):
+    home = tmp_path / "home"
+    (home / "run").mkdir(parents=True)
+
+    pushed = push(f"{registry.address}/image_app", home)
+
+    assert pushed.returncode == 1
+    assert pushed.stderr.count("\n") == 1, pushed.stderr
+    assert pushed.stderr.startswith(f"oci_push: {registry.address} refused the push"), pushed.stderr
+    assert f"podman login {registry.address}" in pushed.stderr

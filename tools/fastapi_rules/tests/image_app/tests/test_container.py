@@ -3,19 +3,17 @@
 import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import bcrypt
 import pytest
 from podman import Podman, private_podman
+from registry import registry as serve_registry
 
 TAG = "localhost/image_app:latest"
 
@@ -79,42 +77,11 @@ class Registry:
         return json.loads(inspected.stdout)
 
 
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
 @pytest.fixture
 def registry(tmp_path) -> Iterator[Registry]:
     """docker-registry on loopback that accepts pushes only with a password (htpasswd)."""
-    if not shutil.which("docker-registry"):
-        pytest.fail("docker-registry (Debian package) is not installed")
-    address = f"127.0.0.1:{free_port()}"
-    htpasswd = tmp_path / "htpasswd"
-    htpasswd.write_bytes(USER.encode() + b":" + bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt()))
-    config = tmp_path / "registry.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
-        f"http:\n  addr: {address}\n"
-        f"auth:\n  htpasswd:\n    realm: tests\n    path: {htpasswd}\n"
-    )
-    server = subprocess.Popen(["docker-registry", "serve", str(config)])
-    try:
-        deadline = time.monotonic() + 30
-        while (status := _status(f"http://{address}/v2/")) is None and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert status == 401, "the registry should be up and ask for credentials"
+    with serve_registry(tmp_path, f"127.0.0.1:{free_port()}", USER, PASSWORD) as address:
         yield Registry(address)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def push(repository: str, home: Path) -> subprocess.CompletedProcess:

@@ -48,7 +48,7 @@ async def test_invalid_order_is_a_problem(client):
 
 async def test_openapi_is_branded_from_the_build_file(client):
     info = (await client.get("/openapi.json")).json()["info"]
-    assert info["title"] == "Template"
+    assert info["title"] == "TradingSystem · Template"
     assert info["version"] == "1.0.0"
     assert info["description"].startswith("The starting point")
 

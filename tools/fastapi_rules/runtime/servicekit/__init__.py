@@ -7,6 +7,7 @@ app = create_app(Settings(), name="pricing", title="Pricing", version="1.0.0",
 """
 
 from servicekit.app import Component, create_app
+from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.db import PoolDep, PostgresPool, SessionDep, SqlAlchemyDatabase
 from servicekit.errors import problem_response
 from servicekit.health import HealthCheck
@@ -15,6 +16,8 @@ from servicekit.models import FieldError, HealthReport, Page, Problem, ResourceI
 from servicekit.settings import DatabaseSettings, RateLimitSettings, ServiceSettings
 
 __all__ = [
+    "TRADING_SYSTEM",
+    "Brand",
     "Component",
     "DatabaseSettings",
     "FieldError",

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.health import LIVE_PATH, READY_PATH, Health, HealthCheck, health_router
@@ -53,6 +54,7 @@ def create_app(
     tags: list[dict[str, Any]] | None = None,
     contact: dict[str, str] | None = None,
     rate_limits: dict[str, str] | None = None,
+    brand: Brand = TRADING_SYSTEM,
 ) -> FastAPI:
     """A FastAPI app with logging, request IDs, metrics, CORS, rate limits, body limits,
     problem+json errors, health endpoints, offline docs and managed components.
@@ -67,8 +69,9 @@ def create_app(
       health_checks: further readiness checks.
       lifespan: the service's own startup and shutdown, run inside the components'.
       tags: OpenAPI tag descriptions.
-      contact: OpenAPI contact (name, email, url).
+      contact: OpenAPI contact (name, email, url); default the brand's.
       rate_limits: per route template limits, e.g. {"/orders": "10/second"}.
+      brand: the look and links of /docs, /redoc and the OpenAPI document.
     """
     info = ServiceInfo.from_environment()
     name = name or info.name
@@ -117,7 +120,7 @@ def create_app(
         app.include_router(router)
     app.include_router(health_router())
     app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
-    install_docs(app)
+    install_docs(app, brand)
 
     # Added innermost first: each add_middleware wraps everything added before it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from fastapi.testclient import TestClient
+from servicekit import Brand, ServiceSettings, create_app
 from servicekit.testing import free_port
 
 FACTORY = "tools.fastapi_rules.runtime.tests.sample_app:build"
@@ -64,10 +66,15 @@ def test_openapi_and_docs_are_served_with_no_network():
         status, document = fetch(base + "/openapi.json")
         assert status == 200
         info = json.loads(document)["info"]
-        assert info["title"] == "Sample"
+        assert info["title"] == "TradingSystem · Sample"
         assert info["version"] == "1.2.3"
-        assert info["x-logo"]["url"] == "/_docs/brand/logo.svg"
-        assert info["contact"]["name"] == "Platform team"
+        assert info["x-logo"] == {
+            "url": "/_docs/brand/logo.svg",
+            "altText": "TradingSystem",
+            "backgroundColor": "#0b1f3a",
+        }
+        assert info["contact"]["name"] == "Platform team"  # the service's own, not the brand's
+        assert info["termsOfService"] == "https://tradingsystem.example/terms"
         for page in ("/docs", "/redoc"):
             status, html = fetch(base + page)
             assert status == 200
@@ -80,8 +87,14 @@ def test_openapi_and_docs_are_served_with_no_network():
                 asset_status, body = fetch(base + asset)
                 assert asset_status == 200, asset
                 assert body
-        assert b"#0b1f3a" in fetch(base + "/docs")[1]  # the company's colours
-        assert fetch(base + "/_docs/brand/logo.svg")[0] == 200
+        swagger = fetch(base + "/docs")[1].decode()
+        assert "#0b1f3a" in swagger  # the company's colours
+        assert '<img src="/_docs/brand/logo.svg" alt="TradingSystem">' in swagger
+        assert '<link rel="icon" href="/_docs/brand/favicon.svg">' in swagger
+        assert "<title>TradingSystem · Sample API</title>" in swagger
+        status, logo = fetch(base + "/_docs/brand/logo.svg")
+        assert status == 200
+        assert b"TradingSystem" in logo
 
 
 def test_sigterm_drains_then_finishes_in_flight_requests():
@@ -127,3 +140,20 @@ def test_metrics_add_up_across_workers(tmp_path):
                 if line.startswith("http_requests_total{") and 'path="/worker"' in line
             ]
             assert sum(float(line.rsplit(" ", 1)[1]) for line in lines) == len(pids)
+
+
+def test_a_service_can_carry_another_brand(tmp_path):
+    logo = tmp_path / "acme.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    brand = Brand(name="Acme <Markets>", logo=logo, primary_colour="#123456", contact={})
+    app = create_app(ServiceSettings(), name="x", title="Pricing", version="1", brand=brand)
+    document = app.openapi()
+    assert document["info"]["title"] == "Acme <Markets> · Pricing"
+    assert document["info"]["x-logo"]["url"] == "/_docs/brand/logo.png"
+    with TestClient(app) as client:
+        page = client.get("/docs").text
+        assert 'alt="Acme &lt;Markets&gt;"' in page  # escaped, never markup
+        assert "#123456" in page
+        served = client.get("/_docs/brand/logo.png")
+        assert served.headers["content-type"] == "image/png"
+        assert served.content == logo.read_bytes()

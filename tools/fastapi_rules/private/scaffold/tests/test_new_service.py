@@ -30,7 +30,7 @@ def test_creates_the_service_with_its_names(workspace):
     assert 'env_prefix="RISK_LIMITS_"' in settings
     tests = (service / "tests/test_api.py").read_text()
     assert "from services.risk_limits.main import app" in tests
-    assert '"Risk Limits"' in tests
+    assert '"TradingSystem · Risk Limits"' in tests
     assert "template" not in tests
 
 

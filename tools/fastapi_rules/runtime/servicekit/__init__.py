@@ -12,7 +12,17 @@ from servicekit.db import PoolDep, PostgresPool, SessionDep, SqlAlchemyDatabase
 from servicekit.errors import problem_response
 from servicekit.health import HealthCheck
 from servicekit.logs import get_logger
-from servicekit.models import FieldError, HealthReport, Page, Problem, ResourceId, Timestamp
+from servicekit.models import (
+    DecimalAmount,
+    FieldError,
+    HealthReport,
+    Page,
+    Price,
+    Problem,
+    Quantity,
+    ResourceId,
+    Timestamp,
+)
 from servicekit.settings import DatabaseSettings, RateLimitSettings, ServiceSettings
 
 __all__ = [
@@ -20,13 +30,16 @@ __all__ = [
     "Brand",
     "Component",
     "DatabaseSettings",
+    "DecimalAmount",
     "FieldError",
     "HealthCheck",
     "HealthReport",
     "Page",
     "PoolDep",
     "PostgresPool",
+    "Price",
     "Problem",
+    "Quantity",
     "RateLimitSettings",
     "ResourceId",
     "ServiceSettings",

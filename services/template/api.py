@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from servicekit import Price, Quantity
 
 from .settings import Settings
 
@@ -13,14 +14,16 @@ router = APIRouter(prefix="/v1", tags=["notional"])
 
 class NotionalRequest(BaseModel):
     symbol: str = Field(pattern=r"^[A-Z0-9.]{1,12}$", examples=["AAPL"])
-    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=6, examples=["100"])
-    price: Decimal = Field(gt=0, max_digits=18, decimal_places=8, examples=["187.25"])
+    # Price and Quantity publish their digits and places in the OpenAPI document, and
+    # accept exactly what it allows (see servicekit.models.DecimalAmount).
+    quantity: Quantity = Field(examples=["100"])
+    price: Price = Field(examples=["187.25"])
 
 
 class NotionalResponse(BaseModel):
     symbol: str
-    quantity: Decimal
-    price: Decimal
+    quantity: Quantity
+    price: Price
     notional: Decimal = Field(description="quantity x price, rounded to cents")
     currency: str
 

@@ -55,16 +55,25 @@ if [[ ! -x $root/usr/bin/bazel ]]; then
     started=$SECONDS
     "$here/bootstrap.sh" "$root" || die "creating the build root failed; see the messages above"
     echo "tools/bazel: build root ready in $((SECONDS - started)) s" >&2
-    # Bazel servers started in an older root would keep running there: stop them, and
-    # remove the roots of older recipes, which are dead weight once a new one exists.
-    for pid_file in "$state"/output_user_root/*/server/server.pid.txt; do
-      [[ -f $pid_file ]] && kill "$(cat "$pid_file")" 2>/dev/null || true
+    # Roots of other recipes stay while a checkout uses them: two clones at commits with
+    # different recipes (a branch, CI's clean clone) would otherwise delete each other's
+    # root and stop each other's Bazel server at every command. A root unused for 14
+    # days is dead weight; one with a live Bazel server in it is never removed.
+    for old_root in "$cache_home"/buildenv/*/; do
+      old_root=${old_root%/}
+      [[ $old_root == "$root" || $old_root == *.partial.* ]] && continue
+      [[ -z $(find "$old_root/.last-used" -mtime -14 2>/dev/null) ]] || continue
+      in_use=
+      for pid_file in "$state"/output_user_root/*/server/server.pid.txt; do
+        [[ $(readlink "/proc/$(cat "$pid_file" 2>/dev/null)/root" 2>/dev/null) == "$old_root" ]] && in_use=yes
+      done
+      [[ -n $in_use ]] || rm -rf --one-file-system "$old_root"
     done
-    find "$cache_home/buildenv" -mindepth 1 -maxdepth 1 -type d ! -name "$recipe_hash" \
-      ! -name '*.partial.*' -exec rm -rf {} + 2>/dev/null || true
   fi
   exec 9>&-
 fi
+
+touch "$root/.last-used"
 
 # Paths with absolute locations for this machine; the static flags are in bazelrc.
 machine_rc=$state/machine.bazelrc
@@ -108,6 +117,14 @@ server_pid=$(cat "$output_base/server/server.pid.txt" 2>/dev/null || true)
 if [[ -n $server_pid && $(readlink "/proc/$server_pid/root" 2>/dev/null) == "$root" ]]; then
   exec nsenter --target "$server_pid" --mount --root --wd -- \
     /usr/bin/env -i --chdir="$workdir" -- "${passed_env[@]}" "${bazel_command[@]}"
+fi
+# This workspace's server still running in another recipe's root would go on building
+# with that root's tools: stop it, the next command starts one here.
+if [[ -n $server_pid ]] && server_root=$(readlink "/proc/$server_pid/root" 2>/dev/null) &&
+  [[ $server_root == "$cache_home"/buildenv/* ]]; then
+  kill "$server_pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$server_pid" 2>/dev/null || true
 fi
 
 exec unshare --mount --propagation private -- \

@@ -8,6 +8,7 @@ Bazel's undeclared test outputs (bazel-testlogs/.../test.outputs/).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -38,9 +39,22 @@ OUTPUTS = Path(os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR", "/tmp"))
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[str]:
+def manifest() -> dict:
+    return json.loads(Path(os.environ["MANIFEST"]).read_text())
+
+
+@pytest.fixture(scope="module")
+def service(manifest) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "PORT": str(port)}
+    # What `bazel run` gives the binary from its BUILD declaration (the manifest's record).
+    env = {
+        **os.environ,
+        **manifest["env"],
+        "FASTAPI_SERVICE_NAME": manifest["name"],
+        "FASTAPI_SERVICE_TITLE": manifest["title"],
+        "FASTAPI_SERVICE_VERSION": manifest["version"],
+        "PORT": str(port),
+    }
     process = subprocess.Popen([os.environ["SERVICE"]], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -102,11 +116,11 @@ def logo_loaded(page: Page, selector: str) -> bool:
     return page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0")
 
 
-def test_swagger_ui_is_branded_and_try_it_out_gets_200(service, page):
+def test_swagger_ui_is_branded_and_try_it_out_gets_200(service, manifest, page):
     page, trouble = page
     page.goto(service + "/docs", wait_until="networkidle")
     page.wait_for_selector(".swagger-ui .info .title")
-    assert page.title() == f"{BRAND} · Template API"
+    assert page.title() == f"{BRAND} · {manifest['title']} API"
     assert BRAND in page.inner_text(".swagger-ui .info .title")
     assert logo_loaded(page, f'header.brand-bar img[alt="{BRAND}"]')
     page.screenshot(path=OUTPUTS / "docs.png")
@@ -118,18 +132,19 @@ def test_swagger_ui_is_branded_and_try_it_out_gets_200(service, page):
     assert answer.value.status == 200
     page.wait_for_selector("#operations-notional-notional_v1_notional_post .live-responses-table")
     status = page.inner_text(
-        "#operations-notional-notional_v1_notional_post .live-responses-table .response-col_status"
+        "#operations-notional-notional_v1_notional_post"
+        " .live-responses-table tbody .response-col_status"
     )
     assert status.strip() == "200"
     page.screenshot(path=OUTPUTS / "docs-try-it-out.png", full_page=True)
     assert trouble.failures == []
 
 
-def test_redoc_is_branded(service, page):
+def test_redoc_is_branded(service, manifest, page):
     page, trouble = page
     page.goto(service + "/redoc", wait_until="networkidle")
     page.wait_for_selector(f'img[alt="{BRAND}"]')
     assert logo_loaded(page, f'img[alt="{BRAND}"]')
-    assert f"{BRAND} · Template" in page.inner_text("h1")
+    assert f"{BRAND} · {manifest['title']}" in page.inner_text("h1")
     page.screenshot(path=OUTPUTS / "redoc.png")
     assert trouble.failures == []

@@ -23,6 +23,13 @@ from servicekit.brand import TRADING_SYSTEM, Brand
 
 STATIC_PATH = "/_docs"
 BRAND_PATH = STATIC_PATH + "/brand"
+REDOC_BUNDLE_PATH = STATIC_PATH + "/redoc.standalone.js"
+# ReDoc's bundle (fastapi-offline's copy too) loads the logo of its "API docs by Redocly"
+# link from Redocly's CDN, unconditionally: a failed request and a console error on a
+# machine without internet. The bundle is served with that one URL replaced by an empty
+# image; nothing else of it changes.
+_REDOCLY_LOGO_URL = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+_EMPTY_IMAGE = b"data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 _STYLE = """
   body {{ margin: 0; font-family: {font}; background: #fff; }}
@@ -76,7 +83,7 @@ _REDOC_HTML = """<!DOCTYPE html>
 </head>
 <body>
   <div id="redoc"></div>
-  <script src="{static}/assets/redoc.standalone.js"></script>
+  <script src="{redoc_bundle}"></script>
   <script>Redoc.init({openapi_url}, {options}, document.getElementById("redoc"));</script>
 </body>
 </html>
@@ -101,6 +108,18 @@ def install_docs(app: FastAPI, brand: Brand = TRADING_SYSTEM) -> None:
     """Serves /docs and /redoc, and an OpenAPI document titled, marked and linked by ``brand``."""
     # follow_symlink: under bazel run and bazel test the files are runfiles symlinks.
     assets = files("fastapi_offline") / "static"
+    redoc_bundle = (assets / "redoc.standalone.js").read_bytes().replace(
+        _REDOCLY_LOGO_URL, _EMPTY_IMAGE
+    )
+
+    async def serve_redoc_bundle(request: Request) -> Response:
+        return Response(
+            redoc_bundle,
+            media_type="text/javascript",
+            headers={"Cache-Control": "max-age=3600"},
+        )
+
+    app.add_route(REDOC_BUNDLE_PATH, serve_redoc_bundle, include_in_schema=False)
     app.mount(
         STATIC_PATH + "/assets",
         StaticFiles(directory=str(assets), follow_symlink=True),
@@ -153,7 +172,7 @@ def install_docs(app: FastAPI, brand: Brand = TRADING_SYSTEM) -> None:
     redoc_page = _REDOC_HTML.format(
         title=html.escape(title + " API"),
         favicon=favicon,
-        static=STATIC_PATH,
+        redoc_bundle=REDOC_BUNDLE_PATH,
         openapi_url=openapi_url,
         options=json.dumps(redoc_options),
     )

@@ -90,7 +90,9 @@ class Trouble:
     failures: list[str] = field(default_factory=list)
 
     def watch(self, page: Page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.failures.append(f"console: {m.text}"))
+        page.on(
+            "console", lambda m: m.type == "error" and self.failures.append(f"console: {m.text}")
+        )
         page.on("pageerror", lambda e: self.failures.append(f"page error: {e}"))
         page.on(
             "requestfailed",

@@ -127,7 +127,7 @@ def fastapi_service(
     | `:<name>` | `bazel run` serves the app with uvicorn on the service's port |
     | `:<name>_lib` | the service's code as a py_library |
     | `:test` | pytest with pytest-asyncio over `tests`; the PostgreSQL plugin is loaded |
-    | `:lint` | ruff check and format check over `srcs` and `tests` |
+    | `:lint` | ruff check and format check over every Python file of the package |
     | `:image` | the OCI image: Debian Python base, wheels layer, app layer |
     | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, docs, problem+json 404, SIGTERM drain and exit 0; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
@@ -207,7 +207,8 @@ def fastapi_service(
             env = service_env,
             deps = [":" + name + "_lib", _RUNTIME_TESTING, _HTTPX] + test_deps,
         )
-    ruff_test(name = "lint", srcs = srcs + tests)
+    # Every Python file of the package, also those of tests declared beside the macro.
+    ruff_test(name = "lint", srcs = native.glob(["**/*.py"], allow_empty = True) or srcs + tests)
 
     py_image_layers(name = name + "_layers", binary = ":" + name, bytecode = bytecode)
     image_labels = {

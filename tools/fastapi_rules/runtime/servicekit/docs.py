@@ -108,8 +108,8 @@ def install_docs(app: FastAPI, brand: Brand = TRADING_SYSTEM) -> None:
     """Serves /docs and /redoc, and an OpenAPI document titled, marked and linked by ``brand``."""
     # follow_symlink: under bazel run and bazel test the files are runfiles symlinks.
     assets = files("fastapi_offline") / "static"
-    redoc_bundle = (assets / "redoc.standalone.js").read_bytes().replace(
-        _REDOCLY_LOGO_URL, _EMPTY_IMAGE
+    redoc_bundle = (
+        (assets / "redoc.standalone.js").read_bytes().replace(_REDOCLY_LOGO_URL, _EMPTY_IMAGE)
     )
 
     async def serve_redoc_bundle(request: Request) -> Response:

@@ -207,6 +207,7 @@ def fastapi_service(
             env = service_env,
             deps = [":" + name + "_lib", _RUNTIME_TESTING, _HTTPX] + test_deps,
         )
+
     # Every Python file of the package, also those of tests declared beside the macro.
     ruff_test(name = "lint", srcs = native.glob(["**/*.py"], allow_empty = True) or srcs + tests)
 

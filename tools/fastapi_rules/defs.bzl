@@ -6,6 +6,7 @@ Load everything from here; the files under private/ may change without notice.
 load("//tools/fastapi_rules/private:buildifier.bzl", _buildifier_test = "buildifier_test")
 load("//tools/fastapi_rules/private:pytest.bzl", _pytest_test = "pytest_test")
 load("//tools/fastapi_rules/private:ruff.bzl", _ruff_test = "ruff_test")
+load("//tools/fastapi_rules/private:scaffold.bzl", _new_service_command = "new_service_command")
 load("//tools/fastapi_rules/private:service.bzl", _fastapi_service = "fastapi_service")
 load("//tools/fastapi_rules/private/debian:defs.bzl", _debian_lock = "debian_lock")
 load("//tools/fastapi_rules/private/oci:image.bzl", _OciImageInfo = "OciImageInfo", _oci_image = "oci_image")
@@ -20,6 +21,7 @@ buildifier_test = _buildifier_test
 debian_lock = _debian_lock
 debian_rootfs = _debian_rootfs
 fastapi_service = _fastapi_service
+new_service_command = _new_service_command
 oci_image = _oci_image
 oci_load = _oci_load
 oci_push = _oci_push

@@ -1,4 +1,4 @@
-"""Port registry functions for services/ports.bzl."""
+"""The port registry: port_registry() checks a repository's ports; service macros take it."""
 
 load("//tools/fastapi_rules/private:ports.bzl", _port_registry = "port_registry", _service_port = "service_port")
 

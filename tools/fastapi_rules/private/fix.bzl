@@ -46,7 +46,7 @@ fix = rule(
             executable = True,
             cfg = "exec",
         ),
-        "_config": attr.label(default = Label("//:pyproject.toml"), allow_single_file = True),
+        "_config": attr.label(default = Label("//tools/fastapi_rules:pyproject"), allow_single_file = True),
         "_ruff": attr.label(
             default = Label("@pypi//ruff:bin"),
             allow_single_file = True,

@@ -1,4 +1,4 @@
-"""The port registry behind services/ports.bzl: checked every time it is loaded."""
+"""The port registry: one dict of service ports, checked every time it is loaded."""
 
 FASTAPI_RANGE = (4100, 4199)
 EXPRESS_RANGE = (4200, 4299)
@@ -15,8 +15,8 @@ def _next_free(taken, framework):
             return port
     return None
 
-def port_registry(fastapi = {}, express = {}):
-    """Checks the ports of every service and returns them as one dict, name to port.
+def port_registry(fastapi = {}, express = {}, source = "the port registry"):
+    """Checks the ports of every service; returns the registry the service macros take.
 
     Loading fails, with a message naming the services involved and the next free port,
     when two services share a port, when a port is outside its framework's range
@@ -25,22 +25,26 @@ def port_registry(fastapi = {}, express = {}):
     Args:
       fastapi: FastAPI services, name to port.
       express: Express services, name to port.
+      source: how messages name the registry, e.g. its path "services/ports.bzl".
 
     Returns:
-      A dict from service name to port, both frameworks together.
+      A struct: `ports`, a dict from service name to port (both frameworks), `frameworks`,
+      name to "fastapi" or "express", and `source`.
     """
     by_framework = {"express": express, "fastapi": fastapi}
     owners = {}
     ports = {}
+    frameworks = {}
     for framework in ("fastapi", "express"):
         low, high = _RANGES[framework]
         for name, port in by_framework[framework].items():
             if type(port) != "int":
-                fail("services/ports.bzl: the port of \"{}\" must be a number, not {}".format(name, repr(port)))
+                fail("{}: the port of \"{}\" must be a number, not {}".format(source, name, repr(port)))
             if name in ports:
-                fail("services/ports.bzl: \"{}\" is listed twice; keep one entry".format(name))
+                fail("{}: \"{}\" is listed twice; keep one entry".format(source, name))
             if port in owners:
-                fail("services/ports.bzl: \"{}\" and \"{}\" both use port {}; give \"{}\" the next free port, {}".format(
+                fail("{}: \"{}\" and \"{}\" both use port {}; give \"{}\" the next free port, {}".format(
+                    source,
                     owners[port],
                     name,
                     port,
@@ -49,11 +53,13 @@ def port_registry(fastapi = {}, express = {}):
                 ))
             owners[port] = name
             ports[name] = port
+            frameworks[name] = framework
     for framework in ("fastapi", "express"):
         low, high = _RANGES[framework]
         for name, port in by_framework[framework].items():
             if port < low or port > high:
-                fail("services/ports.bzl: {} service \"{}\" has port {}, outside {}-{}; use the next free port, {}".format(
+                fail("{}: {} service \"{}\" has port {}, outside {}-{}; use the next free port, {}".format(
+                    source,
                     framework,
                     name,
                     port,
@@ -61,35 +67,40 @@ def port_registry(fastapi = {}, express = {}):
                     high,
                     _next_free(owners, framework),
                 ))
-    return ports
+    return struct(ports = ports, frameworks = frameworks, source = source)
 
-def service_port(name, ports, framework = "fastapi"):
+def service_port(name, registry, framework = "fastapi"):
     """The port of service `name`, or a failure that gives the exact line to add.
 
     Args:
       name: the service name.
-      ports: the PORTS dict of services/ports.bzl.
+      registry: what port_registry() returned.
       framework: "fastapi" or "express", for the suggested port.
 
     Returns:
       The port number.
     """
+    if type(registry) != "struct" or not hasattr(registry, "ports"):
+        fail("service \"{}\": ports must be what port_registry() returns, not {}; wrap the macro once in a .bzl of your repository that passes your registry".format(name, type(registry)))
+    ports = registry.ports
     if name not in ports:
         taken = {port: True for port in ports.values()}
-        fail("service \"{name}\" has no port: add this line to the {framework} dict in services/ports.bzl:\n        \"{name}\": {port},".format(
+        fail("service \"{name}\" has no port: add this line to the {framework} dict in {source}:\n        \"{name}\": {port},".format(
             name = name,
             framework = framework,
+            source = registry.source,
             port = _next_free(taken, framework),
         ))
     port = ports[name]
     low, high = _RANGES[framework]
     if port < low or port > high:
-        fail("service \"{}\" is a {} service but its port {} is outside {}-{}; move it to the {} dict of services/ports.bzl with a port in that range".format(
+        fail("service \"{}\" is a {} service but its port {} is outside {}-{}; move it to the {} dict of {} with a port in that range".format(
             name,
             framework,
             port,
             low,
             high,
             framework,
+            registry.source,
         ))
     return port

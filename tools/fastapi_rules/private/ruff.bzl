@@ -40,9 +40,9 @@ _ruff_test = rule(
     test = True,
     attrs = {
         "config": attr.label(
-            default = Label("//:pyproject.toml"),
+            default = Label("//tools/fastapi_rules:pyproject"),
             allow_single_file = [".toml"],
-            doc = "The ruff configuration: the repository's pyproject.toml unless given.",
+            doc = "The ruff configuration; default the `//tools/fastapi_rules:pyproject` flag's file.",
         ),
         "srcs": attr.label_list(
             allow_files = [".py", ".pyi"],

@@ -1,7 +1,6 @@
 """fastapi_service: one declaration gives a FastAPI service everything it needs."""
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
-load("//services:ports.bzl", "PORTS")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load", "oci_tarball")
 load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
@@ -13,7 +12,6 @@ load(":ruff.bzl", "ruff_test")
 _RUNTIME = Label("//tools/fastapi_rules/runtime:servicekit")
 _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:python_base")
-_HTTPX = Label("@pypi//httpx")
 _IMAGE_TEST = Label("//tools/fastapi_rules/private/image_test:image_test.py")
 _PODMAN = Label("//tools/fastapi_rules/private/image_test:podman")
 _LIVE_PATH = "/health/live"
@@ -99,6 +97,7 @@ def fastapi_service(
         name,
         srcs,
         app,
+        ports,
         deps = [],
         data = [],
         tests = None,
@@ -116,8 +115,17 @@ def fastapi_service(
         visibility = None):
     """A FastAPI service: local server, tests, lint, OCI image and manifest.
 
-    The service's port comes from `PORTS` in services/ports.bzl, and reaches uvicorn, the
-    image's exposed port and labels, and the manifest from there. Every runtime target
+    The service's port comes from the repository's port registry (`ports`, made by
+    `port_registry()`), and reaches uvicorn, the image's exposed port and labels, and the
+    manifest from there. A repository binds its registry once, in a macro of its own:
+
+    ```starlark
+    load("@fastapi_rules//tools/fastapi_rules:defs.bzl", _fastapi_service = "fastapi_service")
+    load("//services:ports.bzl", "PORTS")
+
+    def fastapi_service(**kwargs):
+        _fastapi_service(ports = PORTS, **kwargs)
+    ``` Every runtime target
     depends on the shared runtime library (`import servicekit`).
 
     Generated targets, in the calling package:
@@ -135,9 +143,10 @@ def fastapi_service(
     | `:sources` | every file of the package, for tools that copy or package a service |
 
     Args:
-      name: the service name; also its key in services/ports.bzl.
+      name: the service name; also its key in the port registry.
       srcs: the service's Python files.
       app: the ASGI app as "module:attribute", module relative to this package (e.g. "main:app").
+      ports: the repository's port registry, what `port_registry()` returned.
       deps: libraries the service imports (`@pypi//...` and first-party).
       data: files the service reads at run time.
       tests: test files; default `glob(["tests/**/*.py"])`.
@@ -165,7 +174,7 @@ def fastapi_service(
         if not key or not key.replace("_", "a").isalnum() or key[0].isdigit():
             fail("fastapi_service(name = \"{}\"): env key \"{}\" is not a valid variable name".format(name, key))
     app_path = _app_module(name, app, srcs)
-    port = service_port(name, PORTS)
+    port = service_port(name, ports)
     title = title or name.replace("_", " ").title()
     if tests == None:
         tests = native.glob(["tests/**/*.py"], allow_empty = True)
@@ -205,7 +214,7 @@ def fastapi_service(
             srcs = tests,
             args = ["-p", "servicekit.testing.postgres"],
             env = service_env,
-            deps = [":" + name + "_lib", _RUNTIME_TESTING, _HTTPX] + test_deps,
+            deps = [":" + name + "_lib", _RUNTIME_TESTING] + test_deps,
         )
 
     # Every Python file of the package, also those of tests declared beside the macro.

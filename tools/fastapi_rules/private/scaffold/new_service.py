@@ -1,9 +1,11 @@
-"""Creates a FastAPI service from the template:
-``tools/bazel run //tools/fastapi_rules:new_service -- NAME [--port N]``.
+"""Creates a FastAPI service from a template service: ``new_service NAME [--port N]``.
 
-Copies services/template/ to services/NAME/ with the template's names replaced, adds NAME
-to the fastapi dict of services/ports.bzl (the next free port unless given) and a row to
-docs/ports.md. The new service builds, lints and passes its tests as it is.
+Copies the template's package (``--template``, e.g. services/template) to a sibling
+package NAME with the template's names replaced, adds NAME to the fastapi dict of the
+port registry (``--registry``, the .bzl file calling port_registry()) with the next free
+port unless given, and a row to the ports document (``--ports-doc``) when there is one.
+The new service builds, lints and passes its tests as it is. A repository binds the
+paths once, in a py_binary with those arguments, and runs that.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import ast
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 FASTAPI_RANGE = range(4100, 4200)
@@ -25,12 +28,29 @@ class ScaffoldError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where a repository keeps what the scaffolder reads and writes, relative to its root."""
+
+    registry: Path
+    template: Path
+    ports_doc: Path | None = None
+
+    @property
+    def services(self) -> Path:
+        return self.template.parent
+
+
 def read_ports(ports_bzl: Path) -> dict[str, dict[str, int]]:
-    """The dicts given to port_registry() in services/ports.bzl, by framework."""
+    """The dicts given to port_registry() in the registry file, by framework."""
     tree = ast.parse(ports_bzl.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "port_registry":
-            return {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+            return {
+                kw.arg: ast.literal_eval(kw.value)
+                for kw in node.keywords
+                if kw.arg in ("fastapi", "express")
+            }
     raise ScaffoldError(f"{ports_bzl}: no port_registry(...) call found")
 
 
@@ -59,12 +79,12 @@ def add_port(ports_bzl: Path, name: str, port: int) -> None:
     ports_bzl.write_text(text[: match.end("body")] + line + text[match.end("body") :])
 
 
-def add_doc_row(ports_md: Path, name: str, port: int) -> None:
+def add_doc_row(ports_md: Path, name: str, port: int, package: Path) -> None:
     lines = ports_md.read_text(encoding="utf-8").splitlines()
     rows = [i for i, line in enumerate(lines) if line.startswith("| ") and "fastapi" in line]
     if not rows:
         raise ScaffoldError(f"{ports_md}: no FastAPI rows in the port table")
-    lines.insert(rows[-1] + 1, f"| {port} | {name} | fastapi | services/{name} |")
+    lines.insert(rows[-1] + 1, f"| {port} | {name} | fastapi | {package.as_posix()} |")
     ports_md.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -88,24 +108,27 @@ def copy_template(template: Path, target: Path, name: str) -> list[Path]:
     return written
 
 
-def create_service(workspace: Path, name: str, port: int | None) -> tuple[int, list[Path]]:
+def create_service(
+    workspace: Path, layout: Layout, name: str, port: int | None
+) -> tuple[int, list[Path]]:
     if not _NAME.match(name) or name in _RESERVED:
         raise ScaffoldError(
             f"'{name}' is not a service name: use lower case letters, digits and _, "
             "starting with a letter, 2 to 39 characters, and not a reserved word"
         )
-    services = workspace / "services"
-    target = services / name
+    package = layout.services / name
+    target = workspace / package
     if target.exists():
-        raise ScaffoldError(f"services/{name} exists already")
-    ports_bzl = services / "ports.bzl"
+        raise ScaffoldError(f"{package.as_posix()} exists already")
+    ports_bzl = workspace / layout.registry
     ports = read_ports(ports_bzl)
     if any(name in framework for framework in ports.values()):
-        raise ScaffoldError(f"'{name}' is already in services/ports.bzl")
+        raise ScaffoldError(f"'{name}' is already in {layout.registry.as_posix()}")
     chosen = choose_port(ports, name, port)
-    written = copy_template(services / TEMPLATE, target, name)
+    written = copy_template(workspace / layout.template, target, name)
     add_port(ports_bzl, name, chosen)
-    add_doc_row(workspace / "docs" / "ports.md", name, chosen)
+    if layout.ports_doc is not None:
+        add_doc_row(workspace / layout.ports_doc, name, chosen, package)
     return chosen, written
 
 
@@ -113,16 +136,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="new_service", description=__doc__.splitlines()[0])
     parser.add_argument("name", help="service name, e.g. pricing")
     parser.add_argument("--port", type=int, help="a free port in 4100-4199 (default: the next)")
+    parser.add_argument("--registry", type=Path, required=True, help="e.g. services/ports.bzl")
+    parser.add_argument("--template", type=Path, required=True, help="e.g. services/template")
+    parser.add_argument("--ports-doc", type=Path, help="e.g. docs/ports.md")
     args = parser.parse_args(argv)
     workspace = Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", "."))
+    layout = Layout(args.registry, args.template, args.ports_doc)
     try:
-        port, written = create_service(workspace, args.name, args.port)
+        port, written = create_service(workspace, layout, args.name, args.port)
     except ScaffoldError as error:
         print(f"new_service: {error}", file=sys.stderr)
         return 1
-    print(f"Created services/{args.name} ({len(written)} files) on port {port}.")
-    print(f"  tools/bazel test //services/{args.name}/...")
-    print(f"  tools/bazel run //services/{args.name}")
+    package = (layout.services / args.name).as_posix()
+    print(f"Created {package} ({len(written)} files) on port {port}.")
+    print(f"  bazel test //{package}/...")
+    print(f"  bazel run //{package}")
     return 0
 
 

@@ -2,9 +2,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from new_service import ScaffoldError, create_service, main, read_ports
+from new_service import Layout, ScaffoldError, create_service, main, read_ports
 
 TEMPLATE_FILES = ["BUILD.bazel", "api.py", "main.py", "settings.py", "tests/test_api.py"]
+LAYOUT = Layout(Path("services/ports.bzl"), Path("services/template"), Path("docs/ports.md"))
+ARGS = ["--registry", "services/ports.bzl", "--template", "services/template"]
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def workspace(tmp_path) -> Path:
 
 
 def test_creates_the_service_with_its_names(workspace):
-    port, written = create_service(workspace, "risk_limits", None)
+    port, written = create_service(workspace, LAYOUT, "risk_limits", None)
     assert port == 4101
     service = workspace / "services/risk_limits"
     assert sorted(str(p.relative_to(service)) for p in written) == TEMPLATE_FILES
@@ -35,7 +37,7 @@ def test_creates_the_service_with_its_names(workspace):
 
 
 def test_registers_the_port_and_documents_it(workspace):
-    create_service(workspace, "pricing", 4150)
+    create_service(workspace, LAYOUT, "pricing", 4150)
     assert read_ports(workspace / "services/ports.bzl")["fastapi"] == {
         "template": 4100,
         "pricing": 4150,
@@ -47,8 +49,8 @@ def test_registers_the_port_and_documents_it(workspace):
 
 
 def test_next_free_port_skips_taken_ones(workspace):
-    create_service(workspace, "first", 4101)
-    assert create_service(workspace, "second", None)[0] == 4102
+    create_service(workspace, LAYOUT, "first", 4101)
+    assert create_service(workspace, LAYOUT, "second", None)[0] == 4102
 
 
 @pytest.mark.parametrize(
@@ -64,19 +66,19 @@ def test_next_free_port_skips_taken_ones(workspace):
 )
 def test_refusals_say_why(workspace, name, port, message):
     with pytest.raises(ScaffoldError, match=message):
-        create_service(workspace, name, port)
+        create_service(workspace, LAYOUT, name, port)
     assert not (workspace / "services" / name).exists() or name == "template"
 
 
 def test_existing_service_is_refused(workspace):
-    create_service(workspace, "pricing", None)
+    create_service(workspace, LAYOUT, "pricing", None)
     with pytest.raises(ScaffoldError, match="services/pricing exists already"):
-        create_service(workspace, "pricing", None)
+        create_service(workspace, LAYOUT, "pricing", None)
 
 
 def test_command_line_prints_one_line_on_error(workspace, monkeypatch, capsys):
     monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(workspace))
-    assert main(["Bad Name"]) == 1
+    assert main(["Bad Name", *ARGS]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert error.startswith("new_service: ")

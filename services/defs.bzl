@@ -1,0 +1,16 @@
+"""The service macros of this repository: fastapi_rules' own, bound to services/ports.bzl.
+
+Services load fastapi_service from here, so that the port registry is named once.
+"""
+
+load("//services:ports.bzl", "PORTS")
+load("//tools/fastapi_rules:defs.bzl", _fastapi_service = "fastapi_service")
+
+def fastapi_service(name, **kwargs):
+    """fastapi_service() of tools/fastapi_rules with this repository's port registry.
+
+    Args:
+      name: the service name, its key in services/ports.bzl.
+      **kwargs: fastapi_service's other arguments (docs/rules.md).
+    """
+    _fastapi_service(name = name, ports = PORTS, **kwargs)

@@ -1,0 +1,28 @@
+"""new_service_command: the scaffolder, bound to a repository's registry and template."""
+
+load("@rules_python//python:defs.bzl", "py_binary")
+
+_PROGRAM = Label("//tools/fastapi_rules/private/scaffold:new_service.py")
+
+def new_service_command(name, registry, template, ports_doc = None, **kwargs):
+    """`bazel run :<name> -- NAME [--port N]` creates a FastAPI service from a template.
+
+    It copies the template's package to a sibling package NAME with the template's names
+    replaced, reserves the next free FastAPI port in the registry, and adds a row to the
+    ports document when there is one.
+
+    Args:
+      name: name of the command.
+      registry: the registry .bzl file (it calls port_registry()), relative to the
+        repository root, e.g. "services/ports.bzl".
+      template: the template service's package, e.g. "services/template".
+      ports_doc: a Markdown file with a table of ports to keep in step, e.g. "docs/ports.md".
+      **kwargs: passed to the py_binary.
+    """
+    for attribute, value in (("registry", registry), ("template", template), ("ports_doc", ports_doc or "x")):
+        if value.startswith("/") or value.startswith("//") or ".." in value.split("/"):
+            fail("new_service_command(name = \"{}\"): {} = \"{}\" must be a path relative to the repository root, e.g. \"services/ports.bzl\"".format(name, attribute, value))
+    args = ["--registry", registry, "--template", template]
+    if ports_doc:
+        args += ["--ports-doc", ports_doc]
+    py_binary(name = name, srcs = [_PROGRAM], main = _PROGRAM, args = args, **kwargs)

@@ -13,7 +13,10 @@ def lock_targets(name, tool, inputs, deps = [], **kwargs):
       deps: libraries the tool imports.
       **kwargs: passed to both targets.
     """
-    args = []
+
+    # Messages and generated files name the command that relocks, as users type it.
+    # args are tokenized like a shell's: the quotes keep the command one argument.
+    args = ["--relock-command", "'bazel run //{}:{}'".format(native.package_name(), name)]
     for flag, file in inputs.items():
         args += [flag, "{}/{}".format(native.package_name(), file)]
     py_binary(name = name, srcs = [tool], main = tool, args = args, deps = deps, **kwargs)

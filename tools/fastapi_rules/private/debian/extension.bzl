@@ -10,6 +10,9 @@ package(default_visibility = ["//visibility:public"])
 
 exports_files({debs})
 
+# The lock these packages came from: the library check reads which package ships a soname.
+exports_files(["packages.lock.json"])
+
 filegroup(
     name = "packages",
     srcs = {debs},
@@ -27,12 +30,13 @@ def _debian_packages_impl(rctx):
         url = "{}/{}".format(mirror.rstrip("/"), package["filename"])
         result = rctx.download(url = url, output = deb, sha256 = package["sha256"], allow_fail = True)
         if not result.success:
-            fail("{} {} could not be fetched from the mirror with the sha256 in {}; a Debian point release may have replaced it: relock with tools/bazel run //third_party/debian:lock".format(
+            fail("{} {} could not be fetched from the mirror with the sha256 in {}; a Debian point release may have replaced it: relock it with its debian_lock command".format(
                 package["name"],
                 package["version"],
                 rctx.attr.lock,
             ))
         debs.append(deb)
+    rctx.symlink(rctx.attr.lock, "packages.lock.json")
     rctx.file("BUILD.bazel", _BUILD.format(lock = rctx.attr.lock, debs = json.encode(debs)))
 
 debian_packages = repository_rule(

@@ -1,4 +1,4 @@
-"""Resolves requirements.in into pylock.toml: ``tools/bazel run //third_party/python:lock``.
+"""Resolves requirements.in into pylock.toml: what a ``python_lock`` command runs.
 
 pip does the resolving (``pip install --dry-run --report``) in a throwaway virtual
 environment of the build environment's Python, so the lock holds the wheels that Python
@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="only report whether the lock is up to date"
     )
+    parser.add_argument(
+        "--relock-command", default="this lock's command", help="named in messages and the lock"
+    )
     args = parser.parse_args(argv)
 
     # `bazel run` starts in the runfiles; paths given by the BUILD file are the workspace's.
@@ -133,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"lock: {problem}", file=sys.stderr)
         if problems:
-            print(
-                "lock: to update it run: tools/bazel run //third_party/python:lock", file=sys.stderr
-            )
+            print(f"lock: to update it run: {args.relock_command}", file=sys.stderr)
         return 1 if problems else 0
     try:
         with tempfile.TemporaryDirectory(prefix="pylock-") as workdir:
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except ResolveError as error:
         print(f"lock: {error}", file=sys.stderr)
         return 1
-    dump_path(lock, output)
+    dump_path(lock, output, generated_by=args.relock_command)
     print(f"lock: wrote {len(lock.packages)} packages to {args.output}")
     return 0
 

@@ -1,4 +1,4 @@
-"""Runs a service with uvicorn: the entry point of `bazel run //services/NAME` and of
+"""Runs a service with uvicorn: the entry point of `bazel run` of a fastapi_service and of
 its image.
 
 On SIGTERM the service first drains: readiness answers 503 for ``drain_seconds`` so load

@@ -75,10 +75,21 @@ fi
 
 touch "$root/.last-used"
 
-# Paths with absolute locations for this machine; the static flags are in bazelrc.
-machine_rc=$state/machine.bazelrc
-printf 'common --repository_cache=%s\ncommon --disk_cache=%s\n' \
-  "$state/repository_cache" "$state/disk_cache" >"$machine_rc.$$"
+# Flags with absolute paths of this machine and checkout, one file per checkout: the
+# caches, and the stand-ins for the modules bazel_tools asks for that nothing here builds
+# (zlib, protobuf, buildozer, apple_support; the root's Debian packages provide the
+# others, see /etc/bazel/bazelrc inside it). Absolute, so that a Bazel workspace nested in
+# this checkout (e2e/consumer) finds them too.
+machine_rc=$state/rc/$(printf '%s' "$workspace" | md5sum | cut -c1-32).bazelrc
+mkdir -p "$state/rc"
+{
+  printf 'common --repository_cache=%s\ncommon --disk_cache=%s\n' \
+    "$state/repository_cache" "$state/disk_cache"
+  for stub in "$here"/stub_modules/*/; do
+    stub=${stub%/}
+    printf 'common --override_module=%s=%s\n' "${stub##*/}" "$stub"
+  done
+} >"$machine_rc.$$"
 mv "$machine_rc.$$" "$machine_rc"
 
 # The caller's environment crosses, less what the root must own (see environment.sh).
@@ -106,13 +117,17 @@ if [[ ${1:-} == --run ]]; then
   bazel_command=("$@")
 else
   bazel_command=(bazel --output_user_root="$state/output_user_root"
-    --bazelrc="$here/bazelrc" --bazelrc="$machine_rc" "$@")
+    --bazelrc="$machine_rc" "$@")
 fi
 
 # A running Bazel server of this workspace lives in the mount namespace that started it.
 # The client must join that namespace: from any other, the server's working directory
 # looks different and the client restarts the server, losing its analysis cache.
-output_base=$state/output_user_root/$(printf '%s' "$workspace" | md5sum | cut -c1-32)
+bazel_workspace=$workdir
+until [[ -e $bazel_workspace/MODULE.bazel || -e $bazel_workspace/WORKSPACE || $bazel_workspace == "$workspace" ]]; do
+  bazel_workspace=$(dirname "$bazel_workspace")
+done
+output_base=$state/output_user_root/$(printf '%s' "$bazel_workspace" | md5sum | cut -c1-32)
 server_pid=$(cat "$output_base/server/server.pid.txt" 2>/dev/null || true)
 if [[ -n $server_pid && $(readlink "/proc/$server_pid/root" 2>/dev/null) == "$root" ]]; then
   exec nsenter --target "$server_pid" --mount --root --wd -- \

@@ -2,8 +2,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from quotes.main import app
 from servicekit.testing import app_client
+
+from quotes.main import app
 
 
 @pytest.fixture

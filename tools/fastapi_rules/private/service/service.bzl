@@ -1,13 +1,13 @@
 """fastapi_service: one declaration gives a FastAPI service everything it needs."""
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
+load("//tools/fastapi_rules/private/lint:ruff.bzl", "ruff_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load", "oci_tarball")
 load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
 load("//tools/fastapi_rules/private/oci:py_layers.bzl", "py_image_entrypoint", "py_image_layers")
+load("//tools/fastapi_rules/private/python:pytest.bzl", "pytest_test")
 load(":ports.bzl", "service_port")
-load(":pytest.bzl", "pytest_test")
-load(":ruff.bzl", "ruff_test")
 
 _RUNTIME = Label("//tools/fastapi_rules/runtime:servicekit")
 _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")

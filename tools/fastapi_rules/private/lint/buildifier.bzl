@@ -39,7 +39,7 @@ _buildifier_test = rule(
     attrs = {
         "workspace": attr.label(allow_single_file = True, mandatory = True),
         "_buildifier": attr.label(
-            default = Label("//tools/fastapi_rules/private/buildifier"),
+            default = Label("//tools/fastapi_rules/private/lint:buildifier"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",

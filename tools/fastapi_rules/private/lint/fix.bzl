@@ -41,7 +41,7 @@ fix = rule(
     executable = True,
     attrs = {
         "_buildifier": attr.label(
-            default = Label("//tools/fastapi_rules/private/buildifier"),
+            default = Label("//tools/fastapi_rules/private/lint:buildifier"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",

@@ -1,4 +1,4 @@
-from tools.fastapi_rules.private.pytest_runner import pytest_args
+from tools.fastapi_rules.private.python.pytest_runner import pytest_args
 
 
 def test_config_and_tests_are_passed_through():

@@ -2,7 +2,7 @@
 
 load("@rules_python//python:defs.bzl", "py_test")
 
-_RUNNER = Label("//tools/fastapi_rules/private:pytest_runner.py")
+_RUNNER = Label(":pytest_runner.py")
 _CONFIG = Label("//tools/fastapi_rules:pyproject")
 _PYTEST_DEPS = [
     Label("@pypi//pytest"),

@@ -143,8 +143,9 @@ oci_image = rule(
     implementation = _oci_image_impl,
     doc = """An OCI image layout directory (oci-layout, index.json, blobs/) and `<name>.digest`.
 
-Attribute names follow rules_oci's `oci_image`, so moving to rules_oci is a change of load
-statements. Layers are the base's, then one per entry of `tars`, in order.
+Attribute names follow rules_oci's `oci_image`; what differs is in
+docs/decisions/0001-oci-image-rules.md. Layers are the base's, then one per entry of
+`tars`, in order.
 
 Building an image also checks its shared libraries (a validation action, no container
 needed): every ELF executable and shared object in its layers, the base's included, must

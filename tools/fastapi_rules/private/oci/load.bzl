@@ -1,4 +1,5 @@
-"""oci_tarball, oci_load and oci_push: getting an image out of Bazel (rules_oci's API)."""
+"""oci_load: the image as an archive (output group `tarball`), and `bazel run` loads it into
+the caller's container engine (rules_oci 2's API)."""
 
 load(":common.bzl", "label_text")
 load(":image.bzl", "OciImageInfo")
@@ -31,17 +32,6 @@ _IMAGE_ATTRS = {
     "_tool": attr.label(default = _TOOL, executable = True, cfg = "exec"),
 }
 
-def _oci_tarball_impl(ctx):
-    output = ctx.actions.declare_file(ctx.label.name + ".tar")
-    _write_tarball(ctx, output)
-    return [DefaultInfo(files = depset([output]))]
-
-oci_tarball = rule(
-    implementation = _oci_tarball_impl,
-    doc = "`<name>.tar`: the image as one archive that `podman load -i` and `docker load -i` accept.",
-    attrs = _IMAGE_ATTRS,
-)
-
 def _oci_load_impl(ctx):
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
     _write_tarball(ctx, tarball)
@@ -67,7 +57,10 @@ def _oci_load_impl(ctx):
 
 oci_load = rule(
     implementation = _oci_load_impl,
-    doc = """`bazel run` loads the image into the container engine of the machine it was called
+    doc = """`<name>.tar`, output group `tarball`, is the image as one archive that `podman load -i`
+and `docker load -i` accept (as rules_oci 2, which has no separate tarball rule).
+
+`bazel run` loads the image into the container engine of the machine it was called
 from and tags it with `repo_tags`: podman if installed, else docker; `-- --engine docker`
 or `OCI_ENGINE=docker` chooses. Where Bazel runs inside a build root, the launcher names
 the caller's mount namespace in `OCI_HOST_MOUNT_NS` and the engine runs there.""",

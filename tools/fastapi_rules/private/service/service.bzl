@@ -3,7 +3,7 @@
 load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
 load("//tools/fastapi_rules/private/lint:ruff.bzl", "ruff_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
-load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load", "oci_tarball")
+load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load")
 load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
 load("//tools/fastapi_rules/private/oci:py_layers.bzl", "py_image_entrypoint", "py_image_layers")
 load("//tools/fastapi_rules/private/python:pytest.bzl", "pytest_test")
@@ -241,8 +241,8 @@ def fastapi_service(
         user = user,
         visibility = visibility,
     )
-    oci_tarball(name = "tarball", image = ":image", repo_tags = [repo_tag])
     oci_load(name = "load", image = ":image", repo_tags = [repo_tag])
+    native.filegroup(name = "tarball", srcs = [":load"], output_group = "tarball")
     native.filegroup(name = "image_id", srcs = [":image"], output_group = "image_id")
     py_test(
         name = "image_test",

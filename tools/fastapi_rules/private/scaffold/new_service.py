@@ -80,11 +80,18 @@ def add_port(ports_bzl: Path, name: str, port: int) -> None:
 
 
 def add_doc_row(ports_md: Path, name: str, port: int, package: Path) -> None:
+    """Adds the service's row to the port table, in port order as a generator writes it."""
     lines = ports_md.read_text(encoding="utf-8").splitlines()
-    rows = [i for i, line in enumerate(lines) if line.startswith("| ") and "fastapi" in line]
+    rows = [
+        (i, int(line.split("|")[1]))
+        for i, line in enumerate(lines)
+        if line.startswith("| ") and line.split("|")[1].strip().isdigit()
+    ]
     if not rows:
-        raise ScaffoldError(f"{ports_md}: no FastAPI rows in the port table")
-    lines.insert(rows[-1] + 1, f"| {port} | {name} | fastapi | {package.as_posix()} |")
+        raise ScaffoldError(f"{ports_md}: no port table found")
+    after = [i for i, row_port in rows if row_port < port]
+    position = (after[-1] + 1) if after else rows[0][0]
+    lines.insert(position, f"| {port} | {name} | fastapi | {package.as_posix()} |")
     ports_md.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -18,7 +18,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-FASTAPI_RANGE = range(4100, 4200)
 TEMPLATE = "template"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,38}$")
 _RESERVED = {TEMPLATE, "test", "tests", "lib", "image", "ports"}
@@ -34,6 +33,8 @@ class Layout:
 
     registry: Path
     template: Path
+    # The registry's FastAPI range: new_service_command passes the rules' own.
+    port_range: range
     ports_doc: Path | None = None
 
     @property
@@ -54,15 +55,18 @@ def read_ports(ports_bzl: Path) -> dict[str, dict[str, int]]:
     raise ScaffoldError(f"{ports_bzl}: no port_registry(...) call found")
 
 
-def choose_port(ports: dict[str, dict[str, int]], name: str, port: int | None) -> int:
+def choose_port(
+    ports: dict[str, dict[str, int]], name: str, port: int | None, allowed: range
+) -> int:
     taken = {p: n for framework in ports.values() for n, p in framework.items()}
+    span = f"{allowed.start}-{allowed.stop - 1}"
     if port is None:
-        free = [p for p in FASTAPI_RANGE if p not in taken]
+        free = [p for p in allowed if p not in taken]
         if not free:
-            raise ScaffoldError("every FastAPI port (4100-4199) is taken")
+            raise ScaffoldError(f"every FastAPI port ({span}) is taken")
         return free[0]
-    if port not in FASTAPI_RANGE:
-        raise ScaffoldError(f"port {port} is outside the FastAPI range 4100-4199")
+    if port not in allowed:
+        raise ScaffoldError(f"port {port} is outside the FastAPI range {span}")
     if port in taken:
         raise ScaffoldError(f"port {port} is taken by {taken[port]}")
     return port
@@ -131,7 +135,7 @@ def create_service(
     ports = read_ports(ports_bzl)
     if any(name in framework for framework in ports.values()):
         raise ScaffoldError(f"'{name}' is already in {layout.registry.as_posix()}")
-    chosen = choose_port(ports, name, port)
+    chosen = choose_port(ports, name, port, layout.port_range)
     written = copy_template(workspace / layout.template, target, name)
     add_port(ports_bzl, name, chosen)
     if layout.ports_doc is not None:
@@ -142,13 +146,15 @@ def create_service(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="new_service", description=__doc__.splitlines()[0])
     parser.add_argument("name", help="service name, e.g. pricing")
-    parser.add_argument("--port", type=int, help="a free port in 4100-4199 (default: the next)")
+    parser.add_argument("--port", type=int, help="a free port in the range (default: the next)")
     parser.add_argument("--registry", type=Path, required=True, help="e.g. services/ports.bzl")
     parser.add_argument("--template", type=Path, required=True, help="e.g. services/template")
     parser.add_argument("--ports-doc", type=Path, help="e.g. docs/ports.md")
+    parser.add_argument("--port-range", required=True, help="FastAPI ports, LOW-HIGH")
     args = parser.parse_args(argv)
     workspace = Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", "."))
-    layout = Layout(args.registry, args.template, args.ports_doc)
+    low, _, high = args.port_range.partition("-")
+    layout = Layout(args.registry, args.template, range(int(low), int(high) + 1), args.ports_doc)
     try:
         port, written = create_service(workspace, layout, args.name, args.port)
     except ScaffoldError as error:

@@ -1,6 +1,7 @@
 """new_service_command: the scaffolder, bound to a repository's registry and template."""
 
 load("@rules_python//python:defs.bzl", "py_binary")
+load(":ports.bzl", "FASTAPI_RANGE")
 
 _PROGRAM = Label("//tools/fastapi_rules/private/scaffold:new_service.py")
 
@@ -22,7 +23,16 @@ def new_service_command(name, registry, template, ports_doc = None, **kwargs):
     for attribute, value in (("registry", registry), ("template", template), ("ports_doc", ports_doc or "x")):
         if value.startswith("/") or value.startswith("//") or ".." in value.split("/"):
             fail("new_service_command(name = \"{}\"): {} = \"{}\" must be a path relative to the repository root, e.g. \"services/ports.bzl\"".format(name, attribute, value))
-    args = ["--registry", registry, "--template", template]
+
+    # The port range is the registry's, written once (ports.bzl).
+    args = [
+        "--registry",
+        registry,
+        "--template",
+        template,
+        "--port-range",
+        "{}-{}".format(FASTAPI_RANGE[0], FASTAPI_RANGE[1]),
+    ]
     if ports_doc:
         args += ["--ports-doc", ports_doc]
     py_binary(name = name, srcs = [_PROGRAM], main = _PROGRAM, args = args, **kwargs)

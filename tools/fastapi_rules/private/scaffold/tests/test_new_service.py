@@ -5,8 +5,14 @@ import pytest
 from new_service import Layout, ScaffoldError, create_service, main, read_ports
 
 TEMPLATE_FILES = ["BUILD.bazel", "api.py", "main.py", "settings.py", "tests/test_api.py"]
-LAYOUT = Layout(Path("services/ports.bzl"), Path("services/template"), Path("docs/ports.md"))
-ARGS = ["--registry", "services/ports.bzl", "--template", "services/template"]
+LAYOUT = Layout(
+    Path("services/ports.bzl"), Path("services/template"), range(4100, 4200), Path("docs/ports.md")
+)
+ARGS = [
+    "--registry", "services/ports.bzl",
+    "--template", "services/template",
+    "--port-range", "4100-4199",
+]  # fmt: skip
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from packaging.requirements import Requirement
-from pylock import Lock, Package, Wheel, dump_path, load, normalize
+from pylock import Lock, LockError, Package, Wheel, dump_path, load, normalize
 
 
 class ResolveError(Exception):
@@ -132,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     requirements = workspace / args.requirements
     output = workspace / args.output
     if args.check:
-        problems = drift(requirements, load(output), args.output)
+        try:
+            problems = drift(requirements, load(output), args.output)
+        except LockError as error:
+            problems = [str(error)]
         for problem in problems:
             print(f"lock: {problem}", file=sys.stderr)
         if problems:

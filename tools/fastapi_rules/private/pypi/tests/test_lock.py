@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from lock import ResolveError, drift, packages_from_report, requirements_sha256
+from lock import ResolveError, drift, main, packages_from_report, requirements_sha256
 from pylock import Lock, Package, Wheel
 
 SHA = "c" * 64
@@ -77,3 +77,15 @@ def test_every_kind_of_drift_is_reported(tmp_path):
         "uvicorn in pylock.toml lacks extras standard",
         "httpx is required but not in pylock.toml",
     ]
+
+
+def test_drift_check_names_an_unreadable_lock_and_the_fix(tmp_path, monkeypatch, capsys):
+    requirements = tmp_path / "requirements.in"
+    requirements.write_text("fastapi\n")
+    lock = tmp_path / "pylock.toml"
+    lock.write_text('lock-version = "1.0"\n<<<<<<< HEAD\n')
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+    assert main(["--check", "--requirements", "requirements.in", "--output", "pylock.toml"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith(f"lock: {lock}: not valid TOML")
+    assert lines[-1] == "lock: to update it run: tools/bazel run //third_party/python:lock"

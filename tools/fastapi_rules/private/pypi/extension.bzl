@@ -26,12 +26,9 @@ def _pypi_impl(module_ctx):
         for repo, package in packages.items():
             wheel_repository(
                 name = prefix + repo,
-                available = packages.keys(),
-                extras = package["extras"],
+                deps = [prefix + dependency for dependency in package["dependencies"]],
                 filename = package["filename"],
-                lock = str(lock),
                 project = package["name"],
-                repo_prefix = prefix,
                 sha256 = package["sha256"],
             )
         hub_repository(

@@ -3,7 +3,9 @@
 pip does the resolving (``pip install --dry-run --report``) in a throwaway virtual
 environment of the build environment's Python, so the lock holds the wheels that Python
 and platform need. The index is whatever pip is configured with (``PIP_INDEX_URL`` or pip's
-own default); only file names and hashes are written, never a URL.
+own default); only file names and hashes are written, never a URL. Each package's
+dependencies are read from its METADATA in pip's report, markers evaluated on this
+interpreter, which is the lock's environment.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import subprocess
 import sys
 import tempfile
 import venv
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from pylock import Lock, LockError, Package, Wheel, dump_path, load, normalize
 
 
@@ -66,7 +69,54 @@ def pip_report(requirements: Path, workdir: Path) -> dict:
     return json.loads(report.read_text(encoding="utf-8"))
 
 
+def active_requirements(requires_dist: list[str], extras: Iterable[str]) -> list[Requirement]:
+    """The Requires-Dist entries whose markers hold here, with ``extras`` asked for."""
+    active = []
+    for line in requires_dist:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as error:
+            raise ResolveError(f"unreadable Requires-Dist {line!r}: {error}") from None
+        marker = requirement.marker
+        if marker is None or any(marker.evaluate({"extra": e}) for e in ["", *extras]):
+            active.append(requirement)
+    return active
+
+
+def dependencies_from_report(report: dict) -> dict[str, tuple[str, ...]]:
+    """Each resolved package's dependencies, keyed by normalized name."""
+    items = {normalize(item["metadata"]["name"]): item for item in report["install"]}
+    requires = {name: item["metadata"].get("requires_dist") or [] for name, item in items.items()}
+    extras = {
+        name: {normalize(e) for e in item.get("requested_extras", ())}
+        for name, item in items.items()
+    }
+    # pip reports only the extras requirements.in asks for; one package asking another
+    # for an extra (`foo[bar]` in its Requires-Dist) activates more of that one's
+    # dependencies, which pip resolved too. Gather them until nothing changes.
+    changed = True
+    while changed:
+        changed = False
+        for name in items:
+            for requirement in active_requirements(requires[name], extras[name]):
+                wanted = extras.get(normalize(requirement.name))
+                added = {normalize(e) for e in requirement.extras} - (wanted or set())
+                if wanted is not None and added:
+                    wanted |= added
+                    changed = True
+    dependencies = {}
+    for name in items:
+        names = {normalize(r.name) for r in active_requirements(requires[name], extras[name])}
+        names.discard(name)
+        missing = sorted(names - items.keys())
+        if missing:
+            raise ResolveError(f"{name} needs {', '.join(missing)}, which pip did not resolve")
+        dependencies[name] = tuple(sorted(names))
+    return dependencies
+
+
 def packages_from_report(report: dict) -> list[Package]:
+    dependencies = dependencies_from_report(report)
     packages = []
     for item in report["install"]:
         info = item["download_info"]
@@ -76,12 +126,14 @@ def packages_from_report(report: dict) -> list[Package]:
         hashes = info.get("archive_info", {}).get("hashes", {})
         if "sha256" not in hashes:
             raise ResolveError(f"{filename}: the index gave no sha256 for it")
+        name = normalize(item["metadata"]["name"])
         packages.append(
             Package(
-                name=normalize(item["metadata"]["name"]),
+                name=name,
                 version=item["metadata"]["version"],
                 wheel=Wheel(filename, hashes["sha256"]),
                 extras=tuple(sorted(normalize(e) for e in item.get("requested_extras", ()))),
+                dependencies=dependencies[name],
             )
         )
     return packages

@@ -1,9 +1,5 @@
 """Repository rules that turn locked wheels into Bazel repositories."""
 
-_HELPERS = [
-    Label("//tools/fastapi_rules/private/pypi:pylock.py"),
-    Label("//tools/fastapi_rules/private/pypi:wheel_tool.py"),
-]
 _WHEEL_TOOL = Label("//tools/fastapi_rules/private/pypi:wheel_tool.py")
 _SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 
@@ -33,8 +29,7 @@ def run_helper(ctx, python, args, what):
     Returns:
       wheel_tool.py's standard output, stripped.
     """
-    for helper in _HELPERS:
-        ctx.watch(helper)
+    ctx.watch(_WHEEL_TOOL)
     result = ctx.execute([python, ctx.path(_WHEEL_TOOL)] + args, quiet = True)
     if result.return_code != 0:
         fail("{}: {}".format(what, result.stderr.strip()))
@@ -62,11 +57,10 @@ def _download_wheel(rctx, python):
     archive = filename + ".zip"
     result = rctx.download(url = url, output = archive, sha256 = rctx.attr.sha256, allow_fail = True)
     if not result.success:
-        fail("{} from {}: its sha256 is not {} as pinned in {}; if the lock is right the index serves another file, else relock with: tools/bazel run //third_party/python:lock".format(
+        fail("{} from {}: its sha256 is not {} as the lock pins; if the lock is right the index serves another file, else relock with: tools/bazel run //third_party/python:lock".format(
             filename,
             url,
             rctx.attr.sha256,
-            rctx.attr.lock,
         ))
     return archive
 
@@ -78,31 +72,19 @@ def _wheel_impl(rctx):
     run_helper(
         rctx,
         python,
-        [
-            "install",
-            ".",
-            "--filename",
-            rctx.attr.filename,
-            "--extras",
-            ",".join(rctx.attr.extras),
-            "--available",
-            ",".join(rctx.attr.available),
-            "--repo-prefix",
-            rctx.attr.repo_prefix,
-        ],
+        ["install", ".", "--filename", rctx.attr.filename, "--deps", ",".join(rctx.attr.deps)],
         "installing {}".format(rctx.attr.filename),
     )
 
+# Every attribute is this wheel's own: another package entering or leaving the lock
+# leaves them unchanged, so Bazel does not fetch this wheel again.
 wheel_repository = repository_rule(
     implementation = _wheel_impl,
     doc = "One locked wheel, extracted, as a py_library `:pkg` and its scripts as `:bin`.",
     attrs = {
-        "available": attr.string_list(doc = "Repo names of every locked package, to check dependencies against."),
-        "extras": attr.string_list(doc = "Extras requested of this package anywhere in the lock."),
+        "deps": attr.string_list(doc = "Repository names of the wheels this one depends on, from the lock."),
         "filename": attr.string(mandatory = True, doc = "The wheel's file name."),
-        "lock": attr.string(doc = "The lock file, named in error messages."),
         "project": attr.string(mandatory = True, doc = "Normalized project name on the index."),
-        "repo_prefix": attr.string(mandatory = True, doc = "Prefix of the sibling wheel repositories."),
         "sha256": attr.string(mandatory = True, doc = "The wheel's pinned sha256."),
     },
     environ = ["PIP_INDEX_URL"],

@@ -1,20 +1,41 @@
 from pathlib import Path
 
 import pytest
-from lock import ResolveError, drift, main, packages_from_report, requirements_sha256
+from lock import (
+    ResolveError,
+    active_requirements,
+    dependencies_from_report,
+    drift,
+    main,
+    packages_from_report,
+    requirements_sha256,
+)
 from pylock import Lock, Package, Wheel
 
 SHA = "c" * 64
 
 
-def report_item(name: str, version: str, url: str, extras: list[str] | None = None) -> dict:
+def report_item(
+    name: str,
+    version: str,
+    url: str,
+    extras: list[str] | None = None,
+    requires: list[str] | None = None,
+) -> dict:
     item = {
         "metadata": {"name": name, "version": version},
         "download_info": {"url": url, "archive_info": {"hashes": {"sha256": SHA}}},
     }
     if extras:
         item["requested_extras"] = extras
+    if requires:
+        item["metadata"]["requires_dist"] = requires
     return item
+
+
+def resolved(name: str, requires: list[str] | None = None, extras: list[str] | None = None):
+    url = f"https://files.example/{name}-1.0-py3-none-any.whl"
+    return report_item(name, "1.0", url, extras, requires)
 
 
 def test_report_becomes_packages_without_any_url():
@@ -25,13 +46,59 @@ def test_report_becomes_packages_without_any_url():
                 "0.40.0",
                 "https://files.example/p/uvicorn-0.40.0-py3-none-any.whl",
                 ["Standard"],
-            )
+                ["H11>=0.8", "httptools; extra == 'standard'", "pytest; extra == 'test'"],
+            ),
+            resolved("h11"),
+            resolved("httptools"),
         ]
     }
-    (package,) = packages_from_report(report)
+    package = packages_from_report(report)[0]
     assert package == Package(
-        "uvicorn", "0.40.0", Wheel("uvicorn-0.40.0-py3-none-any.whl", SHA), ("standard",)
+        "uvicorn",
+        "0.40.0",
+        Wheel("uvicorn-0.40.0-py3-none-any.whl", SHA),
+        ("standard",),
+        ("h11", "httptools"),
     )
+
+
+def test_markers_and_extras_decide_dependencies():
+    requires = [
+        "anyio>=4",
+        "Typing_Extensions; python_version < '3.9'",
+        "uvloop; sys_platform == 'linux' and extra == 'standard'",
+        "httptools; extra == 'standard'",
+        "pytest; extra == 'test'",
+    ]
+    assert [r.name for r in active_requirements(requires, [])] == ["anyio"]
+    names = [r.name for r in active_requirements(requires, ["standard"])]
+    assert names == ["anyio", "uvloop", "httptools"]
+
+
+def test_extras_one_package_asks_of_another_bring_their_dependencies():
+    # pip's report names only the extras requirements.in asks for (here none).
+    report = {
+        "install": [
+            resolved("app", ["limits[Redis]>=3"]),
+            resolved(
+                "limits", ["deprecated", "redis; extra == 'redis'", "limits[redis]; extra == 'all'"]
+            ),
+            resolved("redis"),
+            resolved("deprecated"),
+        ]
+    }
+    assert dependencies_from_report(report) == {
+        "app": ("limits",),
+        "limits": ("deprecated", "redis"),
+        "redis": (),
+        "deprecated": (),
+    }
+
+
+def test_a_dependency_pip_did_not_resolve_is_refused():
+    report = {"install": [resolved("app", ["anyio"])]}
+    with pytest.raises(ResolveError, match="app needs anyio, which pip did not resolve"):
+        dependencies_from_report(report)
 
 
 def test_sdists_cannot_be_locked():

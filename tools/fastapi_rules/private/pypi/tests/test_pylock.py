@@ -11,7 +11,11 @@ def sample_lock() -> Lock:
         environment="python_version == '3.13'",
         packages=(
             Package(
-                "uvicorn", "0.40.0", Wheel("uvicorn-0.40.0-py3-none-any.whl", SHA), ("standard",)
+                "uvicorn",
+                "0.40.0",
+                Wheel("uvicorn-0.40.0-py3-none-any.whl", SHA),
+                ("standard",),
+                ("annotated-types",),
             ),
             Package(
                 "annotated-types", "0.7.0", Wheel("annotated_types-0.7.0-py3-none-any.whl", SHA)
@@ -42,10 +46,34 @@ def test_written_lock_is_pep_751_shaped_and_names_no_host():
     assert "://" not in text
 
 
+def test_dependencies_are_pep_751_tables_one_a_line():
+    text = dumps(sample_lock())
+    assert 'dependencies = [\n  {name = "annotated-types"},\n]' in text
+    assert "dependencies = []" in text
+
+
 def test_json_for_the_extension_is_keyed_by_repo_name():
     decoded = __import__("json").loads(to_json(sample_lock()))
     assert decoded["annotated_types"]["filename"] == "annotated_types-0.7.0-py3-none-any.whl"
-    assert decoded["uvicorn"]["extras"] == ["standard"]
+    assert decoded["annotated_types"]["dependencies"] == []
+    assert decoded["uvicorn"]["dependencies"] == ["annotated_types"]
+    assert decoded["uvicorn"]["name"] == "uvicorn"
+
+
+def test_lock_without_dependencies_must_be_rewritten():
+    text = dumps(sample_lock()).replace("dependencies = []\n", "")
+    with pytest.raises(
+        LockError, match="package annotated-types: 'dependencies' is missing; relock"
+    ):
+        loads(text)
+
+
+def test_dependency_missing_from_the_lock_is_refused():
+    text = dumps(sample_lock()).replace('{name = "annotated-types"}', '{name = "anyio"}')
+    with pytest.raises(
+        LockError, match="package uvicorn depends on anyio, which the lock does not have; relock"
+    ):
+        loads(text)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from wheel_tool import WheelError, find_url, install, runtime_dependencies
+from wheel_tool import WheelError, find_url, install
 
 PAGE_URL = "https://index.example/simple/demo/"
 
@@ -35,19 +35,7 @@ def test_missing_file_names_the_page():
         find_url('{"files": []}', PAGE_URL, "demo-2.0-py3-none-any.whl")
 
 
-def test_markers_and_extras_decide_dependencies():
-    requires = [
-        "anyio>=4",
-        "Typing_Extensions; python_version < '3.9'",
-        "uvloop; sys_platform == 'linux' and extra == 'standard'",
-        "httptools; extra == 'standard'",
-        "pytest; extra == 'test'",
-    ]
-    assert runtime_dependencies(requires, []) == ["anyio"]
-    assert runtime_dependencies(requires, ["standard"]) == ["anyio", "httptools", "uvloop"]
-
-
-def make_wheel(directory: Path, requires: list[str]) -> Path:
+def make_wheel(directory: Path) -> Path:
     site = directory / "site-packages"
     site.mkdir(parents=True)
     archive = directory / "demo.whl"
@@ -55,8 +43,7 @@ def make_wheel(directory: Path, requires: list[str]) -> Path:
         wheel.writestr("demo/__init__.py", "")
         wheel.writestr(
             "demo-1.0.dist-info/METADATA",
-            "Metadata-Version: 2.1\nName: Demo\nVersion: 1.0\n"
-            + "".join(f"Requires-Dist: {r}\n" for r in requires),
+            "Metadata-Version: 2.1\nName: Demo\nVersion: 1.0\nRequires-Dist: anyio\n",
         )
         wheel.writestr("demo-1.0.data/scripts/demo", "#!python\nprint('hi')\n")
         wheel.writestr("demo-1.0.data/purelib/demo_extra.py", "")
@@ -66,8 +53,8 @@ def make_wheel(directory: Path, requires: list[str]) -> Path:
 
 
 def test_install_lays_out_data_and_writes_build_file(tmp_path):
-    site = make_wheel(tmp_path, ["anyio", "pytest; extra == 'test'"])
-    install(tmp_path, "demo-1.0-py3-none-any.whl", [], {"anyio", "demo"}, "pypi_")
+    site = make_wheel(tmp_path)
+    install(tmp_path, "demo-1.0-py3-none-any.whl", ["pypi_anyio", "pypi_idna"])
 
     assert (site / "demo_extra.py").is_file()
     assert not list(site.glob("*.data"))
@@ -75,11 +62,12 @@ def test_install_lays_out_data_and_writes_build_file(tmp_path):
     assert script.read_text().startswith("#!/usr/bin/env python3\n")
     assert script.stat().st_mode & 0o111
     build = (tmp_path / "BUILD.bazel").read_text()
-    assert '"@pypi_anyio//:pkg"' in build
-    assert "pytest" not in build
+    assert 'deps = ["@pypi_anyio//:pkg", "@pypi_idna//:pkg"],' in build
 
 
-def test_install_refuses_dependency_missing_from_lock(tmp_path):
-    make_wheel(tmp_path, ["anyio"])
-    with pytest.raises(WheelError, match="Demo needs anyio, which the lock does not have"):
-        install(tmp_path, "demo-1.0-py3-none-any.whl", [], {"demo"}, "pypi_")
+def test_install_depends_only_on_the_repositories_it_is_given(tmp_path):
+    # The lock is the one source of a wheel's dependencies: its repository must not need
+    # the rest of the lock, or adding a package would fetch every wheel again.
+    make_wheel(tmp_path)
+    install(tmp_path, "demo-1.0-py3-none-any.whl", [])
+    assert "deps = []," in (tmp_path / "BUILD.bazel").read_text()

@@ -38,13 +38,30 @@ def run_helper(ctx, python, args, what):
 def _download_wheel(rctx, python):
     filename = rctx.attr.filename
 
-    index = rctx.getenv("PIP_INDEX_URL") or run_helper(rctx, python, ["index-url"], "finding the package index")
+    # Saved with a .zip suffix: a wheel is a zip archive, and extract() goes by suffix.
+    archive = filename + ".zip"
+
+    # Bazel's downloader looks in the repository cache by sha256 before it tries any URL,
+    # so a wheel fetched once, by any checkout on this machine, needs no index: ask the
+    # cache alone first, and only on a miss learn the URL from the index.
+    if rctx.download(url = [], output = archive, sha256 = rctx.attr.sha256, allow_fail = True).success:
+        return archive
+
+    # Not an `environ` attribute: the index only says where the pinned file is, so a
+    # change of index must not refetch wheels already fetched.
+    index = rctx.os.environ.get("PIP_INDEX_URL") or run_helper(rctx, python, ["index-url"], "finding the package index")
     page_url = "{}/{}/".format(index.rstrip("/"), rctx.attr.project)
-    rctx.download(
+    page = rctx.download(
         url = page_url,
         output = "index_page",
         headers = {"Accept": _SIMPLE_ACCEPT},
+        allow_fail = True,
     )
+    if not page.success:
+        fail("{} is not in Bazel's repository cache, and the package index page {} could not be downloaded: make the index reachable (network, PIP_INDEX_URL or pip's index-url) and run the command again".format(
+            filename,
+            page_url,
+        ))
     url = run_helper(
         rctx,
         python,
@@ -52,9 +69,6 @@ def _download_wheel(rctx, python):
         "looking up {} on the package index".format(filename),
     )
     rctx.delete("index_page")
-
-    # Saved with a .zip suffix: a wheel is a zip archive, and extract() goes by suffix.
-    archive = filename + ".zip"
     result = rctx.download(url = url, output = archive, sha256 = rctx.attr.sha256, allow_fail = True)
     if not result.success:
         fail("{} from {}: its sha256 is not {} as the lock pins; if the lock is right the index serves another file, else relock with: tools/bazel run //third_party/python:lock".format(
@@ -87,7 +101,6 @@ wheel_repository = repository_rule(
         "project": attr.string(mandatory = True, doc = "Normalized project name on the index."),
         "sha256": attr.string(mandatory = True, doc = "The wheel's pinned sha256."),
     },
-    environ = ["PIP_INDEX_URL"],
 )
 
 _HUB_PACKAGE = """\

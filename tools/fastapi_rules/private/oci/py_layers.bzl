@@ -60,9 +60,15 @@ def _layer(ctx, name, files, empty_files, inputs):
     )
     return output, descriptor, summary
 
-def _is_third_party(runfiles_path):
-    # Wheels live in external repositories; legacy __init__.py stubs under external/ too.
-    return not runfiles_path.startswith("_main/") or runfiles_path.startswith("_main/external/")
+def _is_third_party(file):
+    # Wheels live in external repositories, and only the main repository's name is empty:
+    # no canonical name is parsed (Bazel 7 writes `_main~pypi~pypi_x`, Bazel 8 `+`).
+    return file.owner.workspace_name != ""
+
+def _is_third_party_stub(short_path):
+    # py_binary's legacy __init__.py stubs come as bare paths, not Files: those of
+    # external repositories sit under external/ in the main repository's tree (or ../).
+    return short_path.startswith("external/") or short_path.startswith("../")
 
 def _py_image_layers_impl(ctx):
     binary = ctx.attr.binary[DefaultInfo]
@@ -77,13 +83,12 @@ def _py_image_layers_impl(ctx):
         "third_party": {"empty_files": [], "files": [], "inputs": []},
     }
     for file in depset([executable], transitive = [runfiles.files]).to_list():
-        path = _runfiles_path(ctx, file.short_path)
-        layer = layers["third_party" if _is_third_party(path) else "app"]
-        layer["files"].append([runfiles_root + path, file.path])
+        layer = layers["third_party" if _is_third_party(file) else "app"]
+        layer["files"].append([runfiles_root + _runfiles_path(ctx, file.short_path), file.path])
         layer["inputs"].append(file)
     for empty in runfiles.empty_filenames.to_list():
-        path = _runfiles_path(ctx, empty)
-        layers["third_party" if _is_third_party(path) else "app"]["empty_files"].append(runfiles_root + path)
+        layer = layers["third_party" if _is_third_party_stub(empty) else "app"]
+        layer["empty_files"].append(runfiles_root + _runfiles_path(ctx, empty))
 
     outputs = []
     descriptors = {}

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TOOL = "fastapi_rules"
-RELOCK = "relock with: tools/bazel run //third_party/python:lock"
+RELOCK = "relock it with its python_lock command (bazel run of the python_lock target)"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -71,7 +71,7 @@ def _download_wheel(rctx, python):
     rctx.delete("index_page")
     result = rctx.download(url = url, output = archive, sha256 = rctx.attr.sha256, allow_fail = True)
     if not result.success:
-        fail("{} from {}: its sha256 is not {} as the lock pins; if the lock is right the index serves another file, else relock with: tools/bazel run //third_party/python:lock".format(
+        fail("{} from {}: its sha256 is not {} as the lock pins; if the lock is right the index serves another file, else relock it with its python_lock command".format(
             filename,
             url,
             rctx.attr.sha256,

@@ -152,7 +152,9 @@ def test_drift_check_names_an_unreadable_lock_and_the_fix(tmp_path, monkeypatch,
     lock = tmp_path / "pylock.toml"
     lock.write_text('lock-version = "1.0"\n<<<<<<< HEAD\n')
     monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
-    assert main(["--check", "--requirements", "requirements.in", "--output", "pylock.toml"]) == 1
+    arguments = ["--check", "--requirements", "requirements.in", "--output", "pylock.toml"]
+    relock = ["--relock-command", "bazel run //third_party/python:lock"]
+    assert main(arguments + relock) == 1
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith(f"lock: {lock}: not valid TOML")
-    assert lines[-1] == "lock: to update it run: tools/bazel run //third_party/python:lock"
+    assert lines[-1] == "lock: to update it run: bazel run //third_party/python:lock"

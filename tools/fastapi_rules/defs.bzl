@@ -5,7 +5,7 @@ private/ may change without notice."""
 load(":debian.bzl", _debian_lock = "debian_lock", _debian_rootfs = "debian_rootfs")
 load(":lint.bzl", _buildifier_test = "buildifier_test", _ruff_test = "ruff_test")
 load(":oci.bzl", _OciImageInfo = "OciImageInfo", _OciLayersInfo = "OciLayersInfo", _oci_image = "oci_image", _oci_load = "oci_load", _oci_push = "oci_push")
-load(":python.bzl", _py_image_entrypoint = "py_image_entrypoint", _py_image_layers = "py_image_layers", _pytest_test = "pytest_test", _python_lock = "python_lock")
+load(":python.bzl", _py_image_entrypoint = "py_image_entrypoint", _py_image_layer = "py_image_layer", _pytest_test = "pytest_test", _python_lock = "python_lock")
 load(":service.bzl", _fastapi_service = "fastapi_service", _new_service_command = "new_service_command", _port_registry = "port_registry")
 
 OciImageInfo = _OciImageInfo
@@ -20,7 +20,7 @@ oci_load = _oci_load
 oci_push = _oci_push
 port_registry = _port_registry
 py_image_entrypoint = _py_image_entrypoint
-py_image_layers = _py_image_layers
+py_image_layer = _py_image_layer
 pytest_test = _pytest_test
 python_lock = _python_lock
 ruff_test = _ruff_test

@@ -1,4 +1,4 @@
-"""py_image_layers: a py_binary and its runfiles as two layers, third-party and first-party."""
+"""py_image_layer: a py_binary and its runfiles as two layers, third-party and first-party."""
 
 load(":providers.bzl", "OciLayersInfo")
 
@@ -9,11 +9,11 @@ RUNFILES_DIR = "service.runfiles"
 # A helper for BUILD files, not a macro: it declares no target, so it takes no name.
 # buildifier: disable=unnamed-macro
 def py_image_entrypoint(binary, prefix = "/app"):
-    """The path at which py_image_layers puts a binary in the image.
+    """The path at which py_image_layer puts a binary in the image.
 
     Args:
       binary: label of the py_binary, relative to the current package or absolute.
-      prefix: the `prefix` given to py_image_layers.
+      prefix: the `prefix` given to py_image_layer.
 
     Returns:
       The absolute path to use as the image's entrypoint.
@@ -70,7 +70,7 @@ def _is_third_party_stub(short_path):
     # external repositories sit under external/ in the main repository's tree (or ../).
     return short_path.startswith("external/") or short_path.startswith("../")
 
-def _py_image_layers_impl(ctx):
+def _py_image_layer_impl(ctx):
     binary = ctx.attr.binary[DefaultInfo]
     executable = binary.files_to_run.executable
     runfiles = binary.default_runfiles
@@ -105,8 +105,8 @@ def _py_image_layers_impl(ctx):
         OciLayersInfo(descriptors = descriptors, summaries = summaries),
     ]
 
-py_image_layers = rule(
-    implementation = _py_image_layers_impl,
+py_image_layer = rule(
+    implementation = _py_image_layer_impl,
     doc = """Two layer tarballs for a py_binary, lowest first: `<name>.third_party.tar.gz`
 (every file from an external repository: the locked wheels) and `<name>.app.tar.gz` (the
 binary and first-party code and data). The runfiles tree is `<prefix>/service.runfiles/`

@@ -5,7 +5,7 @@ load("//tools/fastapi_rules/private/lint:ruff.bzl", "ruff_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load")
 load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
-load("//tools/fastapi_rules/private/oci:py_layers.bzl", "py_image_entrypoint", "py_image_layers")
+load("//tools/fastapi_rules/private/oci:py_layers.bzl", "py_image_entrypoint", "py_image_layer")
 load("//tools/fastapi_rules/private/python:pytest.bzl", "pytest_test")
 load(":ports.bzl", "service_port")
 
@@ -161,7 +161,7 @@ def fastapi_service(
       labels: extra image labels.
       push_repository: default HOST/NAME for `bazel run :push` (`--repository` overrides).
       bytecode: compile the service's and its wheels' modules into the image (see
-        py_image_layers); turn off only to measure what it saves.
+        py_image_layer); turn off only to measure what it saves.
       visibility: visibility of the generated targets.
     """
     _check_name(name)
@@ -220,7 +220,7 @@ def fastapi_service(
     # Every Python file of the package, also those of tests declared beside the macro.
     ruff_test(name = "lint", srcs = native.glob(["**/*.py"], allow_empty = True) or srcs + tests)
 
-    py_image_layers(name = name + "_layers", binary = ":" + name, bytecode = bytecode)
+    py_image_layer(name = name + "_layers", binary = ":" + name, bytecode = bytecode)
     image_labels = {
         "com.fastapi-rules.framework": "fastapi",
         "com.fastapi-rules.health": health_path,

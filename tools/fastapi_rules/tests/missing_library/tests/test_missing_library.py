@@ -19,7 +19,7 @@ GREENLET = (
 
 @pytest.fixture(scope="module")
 def summaries(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The rootfs, then py_image_layers' third-party and app layers, as oci_image orders them."""
+    """The rootfs, then py_image_layer' third-party and app layers, as oci_image orders them."""
     layers = [os.environ["ROOTFS"], *os.environ["LAYERS"].split()]
     directory = tmp_path_factory.mktemp("summaries")
     paths = []

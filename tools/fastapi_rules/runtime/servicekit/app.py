@@ -12,15 +12,15 @@ from starlette.middleware.cors import CORSMiddleware
 from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
-from servicekit.health import LIVE_PATH, READY_PATH, Health, HealthCheck, health_router
+from servicekit.health import Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
 from servicekit.logs import configure_logging, get_logger
 from servicekit.metrics import ObservabilityMiddleware, metrics_endpoint
 from servicekit.middleware import BodySizeLimitMiddleware, RateLimitMiddleware
+from servicekit.paths import METRICS_PATH, PLATFORM_PATHS
 from servicekit.request_id import RequestIdMiddleware
 from servicekit.settings import ServiceSettings
 
-METRICS_PATH = "/metrics"
 log = get_logger("servicekit.app")
 
 
@@ -142,7 +142,7 @@ def create_app(
     app.add_middleware(
         ObservabilityMiddleware,
         service=name,
-        skip_metrics=(METRICS_PATH, LIVE_PATH, READY_PATH),
+        skip_metrics=PLATFORM_PATHS,
     )
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,6 +1,6 @@
 """Liveness and readiness for the service launcher and load balancers.
 
-``/health/live`` answers while the process can serve at all. ``/health/ready`` runs every
+The live path answers while the process can serve at all. The ready path runs every
 registered check concurrently, each under its own timeout, and answers 503 when any
 fails, or when the process is draining before shutdown.
 """
@@ -16,9 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from servicekit.models import CheckResult, HealthReport
-
-LIVE_PATH = "/health/live"
-READY_PATH = "/health/ready"
+from servicekit.paths import LIVE_PATH, READY_PATH
 
 
 @dataclass(frozen=True)

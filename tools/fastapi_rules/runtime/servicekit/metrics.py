@@ -1,4 +1,4 @@
-"""Access lines and Prometheus metrics per route template, and the /metrics endpoint.
+"""Access lines and Prometheus metrics per route template, and the metrics endpoint.
 
 Written here rather than taken from starlette-exporter: with FastAPI's current router,
 that package finds each request's route by matching every route again, which measured

@@ -20,6 +20,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.errors import PROBLEM_TYPE, problem_response
+from servicekit.paths import PLATFORM_PATHS
 
 # Scope key under which a middleware that answers before routing (a rate limit or body
 # size refusal) leaves the route template it found, so the request is logged and counted
@@ -222,7 +223,7 @@ class RateLimitMiddleware:
         default: str,
         storage_url: str = "memory://",
         per_route: dict[str, str] | None = None,
-        exempt: tuple[str, ...] = ("/health/live", "/health/ready", "/metrics"),
+        exempt: tuple[str, ...] = PLATFORM_PATHS,
     ) -> None:
         self.app = app
         self.default = parse(default)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from servicekit.body_limit import BodySizeLimitMiddleware
 from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
@@ -16,8 +17,8 @@ from servicekit.health import Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
 from servicekit.logs import configure_logging, get_logger
 from servicekit.metrics import ObservabilityMiddleware, metrics_endpoint
-from servicekit.middleware import BodySizeLimitMiddleware, RateLimitMiddleware
 from servicekit.paths import METRICS_PATH, PLATFORM_PATHS
+from servicekit.rate_limit import RateLimitMiddleware
 from servicekit.request_id import RequestIdMiddleware
 from servicekit.settings import ServiceSettings
 
@@ -122,7 +123,9 @@ def create_app(
     app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
     install_docs(app, brand)
 
-    # Added innermost first: each add_middleware wraps everything added before it.
+    # Added innermost first: each add_middleware wraps everything added before it. All
+    # are pure ASGI: BaseHTTPMiddleware's task per request and body streaming would cost
+    # a large share of throughput.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.rate_limit.enabled:
         app.add_middleware(

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logs import access_line
-from servicekit.middleware import client_address, route_template
+from servicekit.routes import client_address, route_template
 
 # Defined once per process: the default registry refuses a second definition, and under
 # several uvicorn workers each process writes its own files to PROMETHEUS_MULTIPROC_DIR.

@@ -1,142 +1,26 @@
-"""Pure ASGI middleware: no BaseHTTPMiddleware, whose per-request task and body
-streaming cost a large share of throughput.
+"""Rate limiting per client and route template, with its two stores: counters in process
+memory, or in a store every replica shares.
 
-CORS comes from Starlette; request IDs, and access lines with metrics, have their own
-modules (see there why they are not libraries); what is here has no library equivalent:
-body limits that answer problem+json, and rate limiting per client and route template."""
+Written here because no library limits by route template before routing and refuses
+with problem+json; ``limits`` provides the shared stores."""
 
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
-from starlette.requests import ClientDisconnect
-from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.errors import PROBLEM_TYPE, problem_response
 from servicekit.paths import PLATFORM_PATHS
+from servicekit.routes import ROUTE_TEMPLATE, RouteTemplates, client_address
 
-# Scope key under which a middleware that answers before routing (a rate limit or body
-# size refusal) leaves the route template it found, so the request is logged and counted
-# under its route like a served one.
-ROUTE_TEMPLATE = "servicekit.route_template"
-
-
-def route_template(scope: Scope) -> str | None:
-    """The path template of the route that handled ``scope``, e.g. ``/orders/{order_id}``;
-    known once the router has run, or once a middleware refused the request by route.
-
-    The template is the one the OpenAPI document publishes (``path_format``: without
-    convertors such as ``:int``), which is also what RouteTemplates finds before routing.
-    """
-    route = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return template or scope.get(ROUTE_TEMPLATE)
-
-
-class RouteTemplates:
-    """Finds a request's route template before routing, from the app's OpenAPI paths.
-
-    Rate limits are counted per route template, and must be counted before the route runs.
-    The OpenAPI document is the public list of templates, so no router internals are used.
-    """
-
-    CACHE_SIZE = 4096
-
-    def __init__(self) -> None:
-        self._patterns: list[tuple[re.Pattern[str], str]] | None = None
-        self._cache: dict[str, str | None] = {}
-
-    def find(self, scope: Scope) -> str | None:
-        path = scope["path"]
-        if path in self._cache:
-            return self._cache[path]
-        if self._patterns is None:
-            paths = scope["app"].openapi().get("paths", {})
-            self._patterns = [(compile_path(template)[0], template) for template in paths]
-        template = next((t for pattern, t in self._patterns if pattern.match(path)), None)
-        if len(self._cache) >= self.CACHE_SIZE:
-            self._cache.clear()  # paths with IDs in them are endless; hot ones come back
-        self._cache[path] = template
-        return template
-
-
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return client[0] if client else "unknown"
-
-
-class BodySizeLimitMiddleware:
-    """Refuses request bodies over ``max_bytes`` with a 413 problem, whether the length is
-    declared or the body is streamed. (FastAPI's own ``max_body_size`` answers a declared
-    oversize with text/plain, and every error here is problem+json.)"""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.templates = RouteTemplates()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.max_bytes <= 0:
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-
-        received = 0
-        response_started = False
-        refused = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes and not response_started:
-                    # Answer now and tell the app the client has gone: raising here would
-                    # reach FastAPI's body parser, which turns any error into a 400.
-                    refused = True
-                    await self._refuse(scope, receive, send)
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal response_started
-            if refused:
-                return  # the 413 has been sent
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except ClientDisconnect:
-            if not refused:
-                raise
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A declared length is refused before routing: look the route up for the access
-        # line and metrics, on this rare path only.
-        if route_template(scope) is None:
-            template = self.templates.find(scope)
-            if template is not None:
-                scope[ROUTE_TEMPLATE] = template
-        response = problem_response(
-            413,
-            detail=f"Request bodies are limited to {self.max_bytes} bytes.",
-            problem_type=PROBLEM_TYPE + "body-too-large",
-            instance=scope["path"],
-        )
-        await response(scope, receive, send)
+Key = tuple[str, str]
+"""(client address, route template)"""
 
 
 @dataclass
@@ -159,10 +43,10 @@ class MemoryWindows:
     PRUNE_EVERY = 10_000
 
     def __init__(self) -> None:
-        self._windows: dict[tuple[str, str], _Window] = {}
+        self._windows: dict[Key, _Window] = {}
         self._hits = 0
 
-    def hit(self, key: tuple[str, str], limit: RateLimitItem) -> tuple[bool, int, float]:
+    def hit(self, key: Key, limit: RateLimitItem) -> tuple[bool, int, float]:
         """Counts one request; returns (allowed, remaining, seconds until a slot frees)."""
         period = limit.get_expiry()
         now = time.monotonic()
@@ -201,7 +85,7 @@ class SharedWindows:
         storage = storage_from_string("async+" + storage_url, **options)
         self.limiter = SlidingWindowCounterRateLimiter(storage)
 
-    async def hit(self, key: tuple[str, str], limit: RateLimitItem) -> tuple[bool, int, float]:
+    async def hit(self, key: Key, limit: RateLimitItem) -> tuple[bool, int, float]:
         allowed = await self.limiter.hit(limit, *key)
         stats = await self.limiter.get_window_stats(limit, *key)
         return allowed, stats.remaining, max(0.0, stats.reset_time - time.time())

@@ -29,11 +29,23 @@ class HealthCheck:
 
 
 class Health:
+    """An app's readiness: its checks, and whether it is draining before shutdown."""
+
     def __init__(self, service: str, version: str, default_timeout_s: float) -> None:
         self.service = service
         self.version = version
         self.default_timeout_s = default_timeout_s
         self.checks: dict[str, HealthCheck] = {}
+        self._draining = False
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    def start_draining(self) -> None:
+        """Readiness fails from now on, so load balancers stop sending traffic before the
+        server stops (servicekit.serve calls this on SIGTERM)."""
+        self._draining = True
 
     def register(self, check: HealthCheck) -> None:
         if check.name in self.checks:
@@ -58,7 +70,7 @@ class Health:
     async def report(self) -> HealthReport:
         results = await asyncio.gather(*(self._run(c) for c in self.checks.values()))
         checks = dict(zip(self.checks, results, strict=True))
-        if draining.is_set():
+        if self._draining:
             checks["shutdown"] = CheckResult(
                 status="fail", duration_ms=0, detail="draining before shutdown"
             )
@@ -66,10 +78,6 @@ class Health:
         return HealthReport(
             status=status, service=self.service, version=self.version, checks=checks
         )
-
-
-# Set on SIGTERM (see servicekit.serve): readiness turns 503 before the server stops.
-draining = asyncio.Event()
 
 
 def health_router() -> APIRouter:

@@ -1,9 +1,10 @@
 """Runs a service with uvicorn: the entry point of `bazel run` of a fastapi_service and of
 its image.
 
-On SIGTERM the service first drains: readiness answers 503 for ``drain_seconds`` so load
-balancers stop sending traffic, then uvicorn stops accepting, lets in-flight requests
-finish, and runs the lifespan shutdown that closes pools. Scale a service with replicas of
+On SIGTERM the service first drains: the server tells the app it serves, whose readiness
+then answers 503 for ``drain_seconds`` so load balancers stop sending traffic; then
+uvicorn stops accepting, lets in-flight requests finish, and runs the lifespan shutdown
+that closes pools. Scale a service with replicas of
 one worker each; with ``WEB_CONCURRENCY`` > 1 uvicorn's own supervisor runs the workers,
 which shut down gracefully but without the drain period.
 """
@@ -12,23 +13,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import uvicorn
+from uvicorn.importer import ImportFromStringError, import_from_string
 from uvicorn.supervisors import Multiprocess
 
-from servicekit.health import draining
+from servicekit.health import Health
 
 
 class DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
+    """uvicorn's server, which on SIGTERM first calls ``on_drain`` and waits
+    ``drain_seconds`` before it stops as uvicorn does."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        drain_seconds: float,
+        on_drain: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self.drain_seconds = drain_seconds
+        self.on_drain = on_drain
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining = False
 
@@ -44,10 +58,27 @@ class DrainingServer(uvicorn.Server):
         self._draining = True
 
         def begin() -> None:
-            draining.set()
+            if self.on_drain is not None:
+                self.on_drain()
             loop.call_later(self.drain_seconds, super(DrainingServer, self).handle_exit, sig, frame)
 
         loop.call_soon_threadsafe(begin)
+
+
+def drain_hook(app: object) -> Callable[[], None] | None:
+    """What tells ``app`` that draining has begun: an app from create_app fails readiness
+    from then on; any other ASGI app just gets the drain period."""
+    health = getattr(getattr(app, "state", None), "health", None)
+    return health.start_draining if isinstance(health, Health) else None
+
+
+def load_app(app: str, factory: bool = False) -> Any:
+    """The app at import path ``app``, made by calling it if ``factory``."""
+    try:
+        loaded = import_from_string(app)
+    except ImportFromStringError as error:
+        sys.exit(f"Error loading ASGI app. {error}")
+    return loaded() if factory else loaded
 
 
 def serve(
@@ -66,12 +97,10 @@ def serve(
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Workers are separate processes: their metrics meet in a shared directory.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
-    config = uvicorn.Config(
-        app,
-        factory=factory,
+    config = functools.partial(
+        uvicorn.Config,
         host=host,
         port=port,
-        workers=workers,
         log_config=None,
         server_header=False,
         proxy_headers=True,
@@ -80,9 +109,13 @@ def serve(
     if workers > 1:
         # uvicorn's supervisor makes its own servers: workers get its graceful shutdown
         # (stop accepting, finish in flight, close pools) without the drain period.
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        DrainingServer(config, drain_seconds).run()
+        supervised = config(app, factory=factory, workers=workers)
+        Multiprocess(supervised, sockets=[supervised.bind_socket()]).run()
+        return
+    # Loaded here rather than by uvicorn, which keeps the app only beneath its own
+    # middleware: the server must reach the app to tell it that draining has begun.
+    loaded = load_app(app, factory)
+    DrainingServer(config(loaded), drain_seconds, drain_hook(loaded)).run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,6 @@ import asyncio
 import pytest
 from pydantic import SecretStr, ValidationError
 from servicekit import HealthCheck, ServiceSettings
-from servicekit.health import draining
 from servicekit.testing import app_client
 
 from tools.fastapi_rules.runtime.tests.sample_app import Settings, build
@@ -42,15 +41,23 @@ async def test_each_check_is_reported_and_timed_out_separately():
     assert report["checks"]["hanging"]["duration_ms"] < 2000
 
 
-async def test_draining_turns_readiness_503_but_not_liveness(client):
-    draining.set()
-    try:
+async def test_draining_turns_readiness_503_but_not_liveness():
+    app = build()
+    async with app_client(app) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        app.state.health.start_draining()
         ready = await client.get("/health/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["shutdown"]["detail"] == "draining before shutdown"
         assert (await client.get("/health/live")).status_code == 200
-    finally:
-        draining.clear()
+
+
+async def test_two_apps_in_one_process_drain_separately():
+    leaving, staying = build(), build()
+    leaving.state.health.start_draining()
+    async with app_client(leaving) as first, app_client(staying) as second:
+        assert (await first.get("/health/ready")).status_code == 503
+        assert (await second.get("/health/ready")).status_code == 200
 
 
 def test_settings_come_from_the_service_prefix(monkeypatch):

@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from servicekit import Brand, ServiceSettings, create_app
+from servicekit.serve import drain_hook
 from servicekit.testing import free_port
 
 FACTORY = "tools.fastapi_rules.runtime.tests.sample_app:build"
@@ -140,6 +142,16 @@ def test_metrics_add_up_across_workers(tmp_path):
                 if line.startswith("http_requests_total{") and 'path="/worker"' in line
             ]
             assert sum(float(line.rsplit(" ", 1)[1]) for line in lines) == len(pids)
+
+
+def test_the_server_tells_the_app_it_serves_to_drain():
+    app, other = create_app(ServiceSettings(), name="x"), create_app(ServiceSettings(), name="y")
+    start_draining = drain_hook(app)
+    assert start_draining is not None
+    start_draining()
+    assert app.state.health.draining
+    assert not other.state.health.draining
+    assert drain_hook(FastAPI()) is None  # any ASGI app is served, without readiness
 
 
 def test_a_service_can_carry_another_brand(tmp_path):

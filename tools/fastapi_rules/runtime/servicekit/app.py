@@ -15,7 +15,7 @@ from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.health import Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
-from servicekit.logs import configure_logging, get_logger
+from servicekit.logs import LogConfig, get_logger
 from servicekit.metrics import ObservabilityMiddleware, metrics_endpoint
 from servicekit.paths import METRICS_PATH, PLATFORM_PATHS
 from servicekit.rate_limit import RateLimitMiddleware
@@ -79,7 +79,8 @@ def create_app(
     title = title or info.title
     version = version or info.version
     description = info.description if description is None else description
-    configure_logging(name, settings.log_level, settings.log_json)
+    log_config = LogConfig(name, settings.log_level, settings.log_json)
+    log_config.install()
     health = Health(name, version, settings.health_check_timeout_s)
     for check in health_checks:
         health.register(check)
@@ -114,6 +115,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.health = health
+    app.state.log_config = log_config
     app.state.components = list(components)
     install_error_handlers(app)
     # The router tries routes in order: the service's own, which take the traffic, first.
@@ -144,7 +146,7 @@ def create_app(
         )
     app.add_middleware(
         ObservabilityMiddleware,
-        service=name,
+        log_config=log_config,
         skip_metrics=PLATFORM_PATHS,
     )
     app.add_middleware(RequestIdMiddleware)

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.logs import access_line
+from servicekit.logs import LogConfig, current_service
 from servicekit.routes import client_address, route_template
 
 # Defined once per process: the default registry refuses a second definition, and under
@@ -55,9 +55,12 @@ class ObservabilityMiddleware:
     pays for one send wrapper and one clock, not two. Unmatched paths get an access line
     but no metrics, so the number of series is bounded by the number of routes."""
 
-    def __init__(self, app: ASGIApp, *, service: str, skip_metrics: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, log_config: LogConfig, skip_metrics: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
-        self.service = service
+        self.service = log_config.service
+        self._access_line = log_config.access_line
         self.skip_metrics = frozenset(skip_metrics)
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._in_progress: dict[str, Gauge] = {}
@@ -72,6 +75,9 @@ class ObservabilityMiddleware:
         return series
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Every line of this request or lifespan, whoever logs it, names this app's service.
+        # Not reset afterwards, like the request ID, for the 500 handler outside.
+        current_service.set(self.service)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -102,7 +108,7 @@ class ObservabilityMiddleware:
                     counter, histogram = self._children(method, route, status)
                     counter.inc()
                     histogram.observe(elapsed)
-            access_line(
+            self._access_line(
                 {
                     "method": method,
                     "route": route or "unmatched",

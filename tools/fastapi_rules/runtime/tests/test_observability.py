@@ -3,6 +3,12 @@
 import json
 import logging
 
+from fastapi import APIRouter, FastAPI
+from servicekit import create_app, get_logger
+from servicekit.testing import app_client
+
+from tools.fastapi_rules.runtime.tests.sample_app import Settings
+
 
 def log_lines(captured: str) -> list[dict]:
     return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
@@ -56,3 +62,37 @@ async def test_metrics_are_labelled_by_route_template(client):
     assert not any("/orders/1" in line or "/not/a/route" in line for line in requests)
     assert "http_request_duration_seconds_bucket{" in text
     assert "http_requests_in_progress{" in text
+
+
+def app_named(name: str) -> FastAPI:
+    router = APIRouter()
+    log = get_logger("tests.hello")
+
+    @router.get("/hello")
+    async def hello() -> dict[str, str]:
+        log.info("hello")
+        return {"from": name}
+
+    return create_app(Settings(), name=name, routers=[router])
+
+
+async def test_two_apps_in_one_process_log_under_their_own_names(capfd):
+    alpha, beta = app_named("alpha"), app_named("beta")  # beta configured logging last
+    capfd.readouterr()
+    async with app_client(alpha) as first, app_client(beta) as second:
+        for client in (first, second, first):
+            assert (await client.get("/hello")).status_code == 200
+    events = ("service ready", "hello", "request", "service stopped")
+    lines = [line for line in log_lines(capfd.readouterr().out) if line["event"] in events]
+    assert [(line["event"], line["service"]) for line in lines] == [
+        ("service ready", "alpha"),
+        ("service ready", "beta"),
+        ("hello", "alpha"),
+        ("request", "alpha"),
+        ("hello", "beta"),
+        ("request", "beta"),
+        ("hello", "alpha"),
+        ("request", "alpha"),
+        ("service stopped", "beta"),
+        ("service stopped", "alpha"),
+    ]

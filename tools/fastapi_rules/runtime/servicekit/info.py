@@ -16,7 +16,6 @@ class ServiceInfo:
     title: str
     version: str
     description: str
-    port: int
 
     @classmethod
     def from_environment(cls) -> ServiceInfo:
@@ -26,5 +25,4 @@ class ServiceInfo:
             title=os.environ.get("FASTAPI_SERVICE_TITLE", name.replace("_", " ").title()),
             version=os.environ.get("FASTAPI_SERVICE_VERSION", "0.0.0"),
             description=os.environ.get("FASTAPI_SERVICE_DESCRIPTION", ""),
-            port=int(os.environ.get("FASTAPI_SERVICE_PORT", "8000")),
         )

@@ -267,7 +267,3 @@ class HealthReport(BaseModel):
     service: str
     version: str
     checks: dict[str, CheckResult] = {}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

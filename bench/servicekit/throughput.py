@@ -15,7 +15,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,13 +22,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from servicekit.testing import free_port
+
 APPS = {"bare": "bench.servicekit.apps:bare", "full": "bench.servicekit.apps:full"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # Server and load generator each get a core of their own, so that neither steals the

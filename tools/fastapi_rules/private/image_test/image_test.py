@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import json
 import re
-import socket
 import sys
 import time
 import urllib.error
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-from podman import Podman, PodmanError, private_podman
+from podman import Podman, PodmanError, free_port, private_podman
 
 # servicekit's default; an image may set DRAIN_SECONDS in its environment.
 DEFAULT_DRAIN_SECONDS = 5.0
@@ -144,12 +143,6 @@ def stop_with_sigterm(podman: Podman, container: str, ready_url: str, drain: flo
         f"the container was still running {drain + SHUTDOWN_MARGIN_SECONDS:.0f} s after SIGTERM "
         f"(drain time {drain:g} s):\n" + container_logs(podman, container)
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(tarball: Path, image_id: str, repo_tag: str, ready_path: str) -> None:

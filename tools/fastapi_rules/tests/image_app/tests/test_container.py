@@ -3,7 +3,6 @@
 import base64
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -12,16 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from podman import Podman, private_podman
+from podman import Podman, free_port, private_podman
 from registry import registry as serve_registry
 
 TAG = "localhost/image_app:latest"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get_json(url: str) -> dict:

@@ -141,7 +141,7 @@ def render(module: Message, title: str, load_label: str) -> str:
     out = [
         f"# {title}",
         "",
-        "<!-- Generated from the docstrings by //docs:rules_md; update with",
+        "<!-- Generated from the docstrings; //docs:rules_md_test fails while stale. Update with",
         "     tools/bazel run //docs:update_rules_md -->",
         "",
         _one(module, "module_docstring").strip(),

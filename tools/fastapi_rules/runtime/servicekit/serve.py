@@ -4,9 +4,9 @@ its image.
 On SIGTERM the service first drains: the server tells the app it serves, whose readiness
 then answers 503 for ``drain_seconds`` so load balancers stop sending traffic; then
 uvicorn stops accepting, lets in-flight requests finish, and runs the lifespan shutdown
-that closes pools. Scale a service with replicas of
-one worker each; with ``WEB_CONCURRENCY`` > 1 uvicorn's own supervisor runs the workers,
-which shut down gracefully but without the drain period.
+that closes pools. Scale a service with replicas of one worker each; with
+``WEB_CONCURRENCY`` > 1 uvicorn's own supervisor runs the workers, which shut down
+gracefully but without the drain period.
 """
 
 from __future__ import annotations

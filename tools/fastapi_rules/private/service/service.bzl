@@ -21,25 +21,72 @@ _IDENTIFIER_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 def _is_identifier(text):
     return bool(text) and not text[0].isdigit() and all([c in _IDENTIFIER_CHARS for c in text.elems()])
 
-def _check_name(name):
+def _name_error(name):
     if not name or not name[0].islower() or not all([c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in name.elems()]):
-        fail("fastapi_service(name = \"{}\"): a service name is lower case letters, digits and _, starting with a letter, e.g. \"pricing\" or \"risk_limits\"".format(name))
+        return "fastapi_service(name = \"{}\"): a service name is lower case letters, digits and _, starting with a letter, e.g. \"pricing\" or \"risk_limits\"".format(name)
+    return None
 
-def _app_module(name, app, srcs):
-    """Checks `app` ("module:attribute") against srcs; returns the module's import path."""
+def _app_error(name, app, srcs):
+    """Checks `app` ("module:attribute") against srcs."""
     module, sep, attribute = app.partition(":")
     parts = module.split(".")
     if not sep or not _is_identifier(attribute) or not all([_is_identifier(p) for p in parts]):
-        fail("fastapi_service(name = \"{}\"): app = \"{}\" is not MODULE:ATTRIBUTE; write it like app = \"main:app\" (main.py in this package, variable app)".format(name, app))
+        return "fastapi_service(name = \"{}\"): app = \"{}\" is not MODULE:ATTRIBUTE; write it like app = \"main:app\" (main.py in this package, variable app)".format(name, app)
     source = "/".join(parts) + ".py"
-    if srcs and type(srcs) == "list" and source not in srcs:
-        fail("fastapi_service(name = \"{}\"): app = \"{}\" needs {} in srcs; add it, or point app at the module that creates the FastAPI app".format(name, app, source))
-    package = native.package_name()
-    return ".".join(([package.replace("/", ".")] if package else []) + parts) + ":" + attribute
 
-def _check_path(name, attribute, path):
+    # srcs may be a select(), whose branches are unknown here.
+    if srcs and type(srcs) == "list" and source not in srcs:
+        return "fastapi_service(name = \"{}\"): app = \"{}\" needs {} in srcs; add it, or point app at the module that creates the FastAPI app".format(name, app, source)
+    return None
+
+def _path_error(name, attribute, path):
     if not path.startswith("/") or " " in path:
-        fail("fastapi_service(name = \"{}\"): {} = \"{}\" must be a URL path starting with /, e.g. \"/health/ready\"".format(name, attribute, path))
+        return "fastapi_service(name = \"{}\"): {} = \"{}\" must be a URL path starting with /, e.g. \"/health/ready\"".format(name, attribute, path)
+    return None
+
+def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, health_path = "/health/ready"):
+    """What is wrong with fastapi_service's arguments: one message per problem.
+
+    fastapi_service() fails with these messages. They are computed apart from it, without
+    fail(), so that tests can check every message (a failure at loading time cannot be
+    caught). The port is checked by service_port_errors() of ports.bzl.
+
+    Args:
+      name: the service name.
+      srcs: the service's Python files.
+      app: the ASGI app as "module:attribute".
+      version: the service version.
+      env: environment variables, name to value.
+      health_path: the readiness path.
+
+    Returns:
+      A list of messages, each saying what to change; empty when the arguments are fine.
+    """
+    errors = [_name_error(name)]
+    if not srcs:
+        errors.append("fastapi_service(name = \"{}\"): srcs is empty; list the service's Python files, e.g. srcs = [\"main.py\"]".format(name))
+    errors.append(_path_error(name, "health_path", health_path))
+    if not version:
+        errors.append("fastapi_service(name = \"{}\"): version is empty; give one such as \"1.0.0\"".format(name))
+    for key in env:
+        if not key or not key.replace("_", "a").isalnum() or key[0].isdigit():
+            errors.append("fastapi_service(name = \"{}\"): env key \"{}\" is not a valid variable name".format(name, key))
+    errors.append(_app_error(name, app, srcs))
+    return [error for error in errors if error]
+
+def app_import_path(package, app):
+    """The import path uvicorn is given for `app`, a "module:attribute" of `package`.
+
+    Args:
+      package: the Bazel package of the service, e.g. "services/pricing".
+      app: the app as fastapi_service takes it, e.g. "main:app".
+
+    Returns:
+      The module's import path from the repository root and the attribute, e.g.
+      "services.pricing.main:app".
+    """
+    module, _, attribute = app.partition(":")
+    return ".".join(([package.replace("/", ".")] if package else []) + module.split(".")) + ":" + attribute
 
 def _service_main_impl(ctx):
     ctx.actions.write(ctx.outputs.out, """\
@@ -164,16 +211,17 @@ def fastapi_service(
         py_image_layer); turn off only to measure what it saves.
       visibility: visibility of the generated targets.
     """
-    _check_name(name)
-    if not srcs:
-        fail("fastapi_service(name = \"{}\"): srcs is empty; list the service's Python files, e.g. srcs = [\"main.py\"]".format(name))
-    _check_path(name, "health_path", health_path)
-    if not version:
-        fail("fastapi_service(name = \"{}\"): version is empty; give one such as \"1.0.0\"".format(name))
-    for key in env:
-        if not key or not key.replace("_", "a").isalnum() or key[0].isdigit():
-            fail("fastapi_service(name = \"{}\"): env key \"{}\" is not a valid variable name".format(name, key))
-    app_path = _app_module(name, app, srcs)
+    errors = fastapi_service_errors(
+        name = name,
+        srcs = srcs,
+        app = app,
+        version = version,
+        env = env,
+        health_path = health_path,
+    )
+    if errors:
+        fail("\n".join(errors))
+    app_path = app_import_path(native.package_name(), app)
     port = service_port(name, ports)
     title = title or name.replace("_", " ").title()
     if tests == None:

@@ -5,6 +5,32 @@ load(":ports.bzl", "FASTAPI_RANGE")
 
 _PROGRAM = Label("//tools/fastapi_rules/private/scaffold:new_service.py")
 
+def new_service_command_errors(name, registry, template, ports_doc = None):
+    """What is wrong with new_service_command's paths: one message per path to change.
+
+    new_service_command() fails with these messages; they are computed apart from it,
+    without fail(), so that tests can check them.
+
+    Args:
+      name: name of the command.
+      registry: the registry .bzl file, relative to the repository root.
+      template: the template service's package.
+      ports_doc: the Markdown file of ports, or None.
+
+    Returns:
+      A list of messages, empty when every path is relative to the repository root.
+    """
+    errors = []
+
+    # The command runs from the repository root (BUILD_WORKSPACE_DIRECTORY) and writes
+    # there: an absolute path or a label, or a path out of the repository, is refused.
+    for attribute, value in (("registry", registry), ("template", template), ("ports_doc", ports_doc)):
+        if value == None:
+            continue
+        if value.startswith("/") or ".." in value.split("/"):
+            errors.append("new_service_command(name = \"{}\"): {} = \"{}\" must be a path relative to the repository root, e.g. \"services/ports.bzl\"".format(name, attribute, value))
+    return errors
+
 def new_service_command(name, registry, template, ports_doc = None, **kwargs):
     """`bazel run :<name> -- NAME [--port N]` creates a FastAPI service from a template.
 
@@ -20,10 +46,9 @@ def new_service_command(name, registry, template, ports_doc = None, **kwargs):
       ports_doc: a Markdown file with a table of ports to keep in step, e.g. "docs/ports.md".
       **kwargs: passed to the py_binary.
     """
-    for attribute, value in (("registry", registry), ("template", template), ("ports_doc", ports_doc or "x")):
-        if value.startswith("/") or value.startswith("//") or ".." in value.split("/"):
-            fail("new_service_command(name = \"{}\"): {} = \"{}\" must be a path relative to the repository root, e.g. \"services/ports.bzl\"".format(name, attribute, value))
-
+    errors = new_service_command_errors(name, registry, template, ports_doc)
+    if errors:
+        fail("\n".join(errors))
     # The port range is the registry's, written once (ports.bzl).
     args = [
         "--registry",

@@ -9,6 +9,23 @@ _PYTEST_DEPS = [
     Label("@pypi//pytest_asyncio"),
 ]
 
+def pytest_test_errors(name, srcs):
+    """What is wrong with pytest_test's arguments: one message per problem.
+
+    pytest_test() fails with these messages; they are computed apart from it, without
+    fail(), so that tests can check them.
+
+    Args:
+      name: name of the test.
+      srcs: test files.
+
+    Returns:
+      A list of messages, empty when the arguments are fine.
+    """
+    if not srcs:
+        return ["pytest_test(name = \"{}\"): srcs is empty; list the test files, e.g. srcs = glob([\"tests/**/*.py\"])".format(name)]
+    return []
+
 def pytest_test(name, srcs, deps = [], data = [], args = [], size = "small", **kwargs):
     """Runs pytest over `srcs` with the repository's pyproject.toml settings.
 
@@ -25,8 +42,9 @@ def pytest_test(name, srcs, deps = [], data = [], args = [], size = "small", **k
       size: Bazel test size; unit tests are small, tests that start servers are not.
       **kwargs: passed to py_test (size, tags, env, timeout, ...).
     """
-    if not srcs:
-        fail("pytest_test(name = \"{}\"): srcs is empty; list the test files, e.g. srcs = glob([\"tests/**/*.py\"])".format(name))
+    errors = pytest_test_errors(name, srcs)
+    if errors:
+        fail("\n".join(errors))
     py_test(
         name = name,
         srcs = srcs + [_RUNNER],

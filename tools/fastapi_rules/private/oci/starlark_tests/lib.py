@@ -1,0 +1,3 @@
+"""First-party library of py_layers_test's binary."""
+
+NAME = "lib"

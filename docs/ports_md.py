@@ -27,10 +27,11 @@ manifest.
 | 4200-4299 | Express services (`express = {...}` in ports.bzl) |
 
 Loading `services/ports.bzl` fails when two services share a port or a port is outside its
-framework's range; the message names both services and the next free port. A service
-missing from it fails with the exact line to add. New FastAPI services get the next free
-port from the scaffolder (`tools/bazel run //services:new_service -- NAME`), which also
-adds the row here; `//docs:ports_md_test` fails while this file and the registry differ.
+framework's range; the message names both services and the next free port (free of every
+entry), and one load names every such problem. A service missing from it fails with the
+exact line to add. New FastAPI services get the next free port from the scaffolder
+(`tools/bazel run //services:new_service -- NAME`), which also adds the row here;
+`//docs:ports_md_test` fails while this file and the registry differ.
 
 ## Reserved ports
 

@@ -179,7 +179,7 @@ def run(tarball: Path, image_id: str, repo_tag: str, ready_path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tarball", type=Path, required=True, help="the oci_tarball")
+    parser.add_argument("--tarball", type=Path, required=True, help="the oci_load tarball")
     parser.add_argument("--image-id", type=Path, required=True, help="file with the config digest")
     parser.add_argument("--repo-tag", required=True)
     parser.add_argument("--ready-path", default="/health/ready")

@@ -49,6 +49,7 @@ def new_service_command(name, registry, template, ports_doc = None, **kwargs):
     errors = new_service_command_errors(name, registry, template, ports_doc)
     if errors:
         fail("\n".join(errors))
+
     # The port range is the registry's, written once (ports.bzl).
     args = [
         "--registry",

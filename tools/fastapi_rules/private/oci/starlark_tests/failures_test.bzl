@@ -1,8 +1,8 @@
-"""Analysis tests of oci_image, oci_tarball, oci_load, oci_push and debian_rootfs: every
+"""Analysis tests of oci_image, oci_load, oci_push and debian_rootfs: every
 message their implementations fail with, each on a target that triggers it."""
 
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
-load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load", "oci_tarball")
+load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load")
 load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
 load("//tools/fastapi_rules/private/oci:rootfs.bzl", "debian_rootfs")
 load("//tools/fastapi_rules/private/testing:failure_test.bzl", "failure_test")
@@ -47,8 +47,8 @@ def oci_failures_test_suite(name):
         _case(name + "_image_user_with_space", oci_image, _USER % "non root", user = "non root", tars = [layer]),
         _case(name + "_image_user_empty_name", oci_image, _USER % ":65532", user = ":65532", tars = [layer]),
         _case(name + "_image_no_layers", oci_image, "{label}: an image needs a base or at least one tar in tars"),
-        # oci_tarball and oci_load share the check; a registry's port is no tag.
-        _case(name + "_tarball_no_tag", oci_tarball, _TAG % "analytics", image = image, repo_tags = ["analytics"]),
+        # A registry's port is no tag.
+        _case(name + "_load_no_tag_at_all", oci_load, _TAG % "analytics", image = image, repo_tags = ["analytics"]),
         _case(name + "_load_no_tag", oci_load, _TAG % "localhost:5000/analytics", image = image, repo_tags = ["analytics:1.0", "localhost:5000/analytics"]),
         # oci_push
         _case(name + "_push_scheme", oci_push, _REPOSITORY % "http://localhost:5000/analytics", image = image, repository = "http://localhost:5000/analytics"),

@@ -1,4 +1,4 @@
-"""Analysis test of py_image_layers' split: wheels in the third-party layer, the repository's
+"""Analysis test of py_image_layer' split: wheels in the third-party layer, the repository's
 own files in the app layer, nothing of the binary's runfiles left out or added, and the
 same third-party layer for another binary with the same wheels.
 
@@ -120,9 +120,9 @@ py_layers_test = analysistest.make(
             mandatory = True,
             aspects = [_actions_aspect],
             providers = [OutputGroupInfo],
-            doc = "py_image_layers of another binary, in another package, with the same wheels.",
+            doc = "py_image_layer of another binary, in another package, with the same wheels.",
         ),
         "wheels": attr.label_list(doc = "Third-party libraries (wheels) the binary uses."),
     },
-    doc = "Checks that py_image_layers puts `wheels` in its third-party layer and `first_party` in its app layer.",
+    doc = "Checks that py_image_layer puts `wheels` in its third-party layer and `first_party` in its app layer.",
 )

@@ -14,7 +14,12 @@ _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:python_base")
 _IMAGE_TEST = Label("//tools/fastapi_rules/private/image_test:image_test.py")
 _PODMAN = Label("//tools/fastapi_rules/private/image_test:podman")
+
+# The paths servicekit serves for the platform (servicekit/paths.py); the manifest, image
+# labels and image test name them. //tools/fastapi_rules/private/service:paths_test fails
+# while the two disagree.
 _LIVE_PATH = "/health/live"
+_READY_PATH = "/health/ready"
 _METRICS_PATH = "/metrics"
 _IDENTIFIER_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
@@ -39,12 +44,7 @@ def _app_error(name, app, srcs):
         return "fastapi_service(name = \"{}\"): app = \"{}\" needs {} in srcs; add it, or point app at the module that creates the FastAPI app".format(name, app, source)
     return None
 
-def _path_error(name, attribute, path):
-    if not path.startswith("/") or " " in path:
-        return "fastapi_service(name = \"{}\"): {} = \"{}\" must be a URL path starting with /, e.g. \"/health/ready\"".format(name, attribute, path)
-    return None
-
-def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, health_path = "/health/ready"):
+def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}):
     """What is wrong with fastapi_service's arguments: one message per problem.
 
     fastapi_service() fails with these messages. They are computed apart from it, without
@@ -57,7 +57,6 @@ def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, health_
       app: the ASGI app as "module:attribute".
       version: the service version.
       env: environment variables, name to value.
-      health_path: the readiness path.
 
     Returns:
       A list of messages, each saying what to change; empty when the arguments are fine.
@@ -65,7 +64,6 @@ def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, health_
     errors = [_name_error(name)]
     if not srcs:
         errors.append("fastapi_service(name = \"{}\"): srcs is empty; list the service's Python files, e.g. srcs = [\"main.py\"]".format(name))
-    errors.append(_path_error(name, "health_path", health_path))
     if not version:
         errors.append("fastapi_service(name = \"{}\"): version is empty; give one such as \"1.0.0\"".format(name))
     for key in env:
@@ -111,7 +109,7 @@ def _manifest_impl(ctx):
     ctx.actions.write(ctx.outputs.out, json.encode_indent({
         "env": ctx.attr.env,
         "framework": "fastapi",
-        "health": {"live": _LIVE_PATH, "ready": ctx.attr.health_path},
+        "health": {"live": _LIVE_PATH, "ready": _READY_PATH},
         "image": {
             "label": ctx.attr.image,
             "repo_tag": ctx.attr.repo_tag,
@@ -128,7 +126,6 @@ _manifest = rule(
     implementation = _manifest_impl,
     attrs = {
         "env": attr.string_dict(),
-        "health_path": attr.string(),
         "image": attr.string(),
         "out": attr.output(mandatory = True),
         "port": attr.int(),
@@ -150,7 +147,6 @@ def fastapi_service(
         tests = None,
         test_deps = [],
         env = {},
-        health_path = "/health/ready",
         title = None,
         description = "",
         version = "0.1.0",
@@ -199,7 +195,6 @@ def fastapi_service(
       tests: test files; default `glob(["tests/**/*.py"])`.
       test_deps: extra libraries only the tests import.
       env: environment variables for `bazel run`, the tests and the image.
-      health_path: the readiness path the launcher probes.
       title: OpenAPI title; default from the name.
       description: OpenAPI description.
       version: the service version, in OpenAPI and the image labels.
@@ -217,7 +212,6 @@ def fastapi_service(
         app = app,
         version = version,
         env = env,
-        health_path = health_path,
     )
     if errors:
         fail("\n".join(errors))
@@ -230,7 +224,6 @@ def fastapi_service(
     service_env.update({
         "FASTAPI_SERVICE_DESCRIPTION": description,
         "FASTAPI_SERVICE_NAME": name,
-        "FASTAPI_SERVICE_PORT": str(port),
         "FASTAPI_SERVICE_TITLE": title,
         "FASTAPI_SERVICE_VERSION": version,
     })
@@ -271,7 +264,7 @@ def fastapi_service(
     py_image_layer(name = name + "_layers", binary = ":" + name, bytecode = bytecode)
     image_labels = {
         "com.fastapi-rules.framework": "fastapi",
-        "com.fastapi-rules.health": health_path,
+        "com.fastapi-rules.health": _READY_PATH,
         "com.fastapi-rules.port": str(port),
         "com.fastapi-rules.service": name,
         "org.opencontainers.image.title": title,
@@ -301,7 +294,7 @@ def fastapi_service(
             "--tarball=$(rootpath :tarball)",
             "--image-id=$(rootpath :image_id)",
             "--repo-tag=" + repo_tag,
-            "--ready-path=" + health_path,
+            "--ready-path=" + _READY_PATH,
         ],
         data = [":tarball", ":image_id"],
         deps = [_PODMAN],
@@ -319,7 +312,6 @@ def fastapi_service(
         name = "manifest",
         out = name + ".manifest.json",
         env = env,
-        health_path = health_path,
         image = image_label,
         port = port,
         repo_tag = repo_tag,
@@ -327,5 +319,6 @@ def fastapi_service(
         title = title,
         user = user,
         version = version,
-        visibility = visibility,
+        # Tools that deploy or document services read every service's manifest.
+        visibility = visibility or ["//visibility:public"],
     )

@@ -17,7 +17,7 @@ def _valid_test_impl(ctx):
     env = unittest.begin(ctx)
     asserts.equals(env, [], _errors())
     asserts.equals(env, [], _errors(name = "risk_limits2", srcs = ["api/v1.py", "main.py"], app = "api.v1:create_app"))
-    asserts.equals(env, [], _errors(env = {"A1": "", "LOG_LEVEL": "info", "_PRIVATE": "x"}, health_path = "/ready", version = "2.0.0"))
+    asserts.equals(env, [], _errors(env = {"A1": "", "LOG_LEVEL": "info", "_PRIVATE": "x"}, version = "2.0.0"))
     return unittest.end(env)
 
 _valid_test = unittest.make(_valid_test_impl)
@@ -75,18 +75,6 @@ def _app_not_in_srcs_test_impl(ctx):
 
 _app_not_in_srcs_test = unittest.make(_app_not_in_srcs_test_impl)
 
-def _bad_health_path_test_impl(ctx):
-    env = unittest.begin(ctx)
-    for path in ["health/ready", "", "/health ready"]:
-        asserts.equals(
-            env,
-            ["fastapi_service(name = \"pricing\"): health_path = \"{}\" must be a URL path starting with /, e.g. \"/health/ready\"".format(path)],
-            _errors(health_path = path),
-        )
-    return unittest.end(env)
-
-_bad_health_path_test = unittest.make(_bad_health_path_test_impl)
-
 def _empty_version_test_impl(ctx):
     env = unittest.begin(ctx)
     asserts.equals(
@@ -118,12 +106,11 @@ def _every_problem_test_impl(ctx):
         env,
         [
             "fastapi_service(name = \"Pricing\"): a service name is lower case letters, digits and _, starting with a letter, e.g. \"pricing\" or \"risk_limits\"",
-            "fastapi_service(name = \"Pricing\"): health_path = \"ready\" must be a URL path starting with /, e.g. \"/health/ready\"",
             "fastapi_service(name = \"Pricing\"): version is empty; give one such as \"1.0.0\"",
             "fastapi_service(name = \"Pricing\"): env key \"MY-VAR\" is not a valid variable name",
             "fastapi_service(name = \"Pricing\"): app = \"server:app\" needs server.py in srcs; add it, or point app at the module that creates the FastAPI app",
         ],
-        _errors(name = "Pricing", app = "server:app", health_path = "ready", version = "", env = {"MY-VAR": "1", "OK": "1"}),
+        _errors(name = "Pricing", app = "server:app", version = "", env = {"MY-VAR": "1", "OK": "1"}),
     )
     return unittest.end(env)
 
@@ -151,7 +138,6 @@ def service_test_suite(name):
         "app_not_in_srcs": _app_not_in_srcs_test,
         "bad_app": _bad_app_test,
         "bad_env_key": _bad_env_key_test,
-        "bad_health_path": _bad_health_path_test,
         "bad_name": _bad_name_test,
         "empty_srcs": _empty_srcs_test,
         "empty_version": _empty_version_test,

@@ -1,6 +1,6 @@
 """buildifier_test: Starlark formatting and lint over the whole workspace."""
 
-load(":common.bzl", "fix_command_label")
+load(":common.bzl", "BUILDIFIER_ATTRS", "fix_command_label")
 
 def _buildifier_test_impl(ctx):
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
@@ -26,15 +26,8 @@ _buildifier_test = rule(
     test = True,
     attrs = {
         "workspace": attr.label(allow_single_file = True, mandatory = True),
-        "_buildifier": attr.label(
-            default = Label("//tools/fastapi_rules/private/lint:buildifier"),
-            allow_single_file = True,
-            executable = True,
-            cfg = "exec",
-        ),
-        "_starlark_files": attr.label(default = Label(":starlark_files.sh"), allow_single_file = True),
         "_template": attr.label(default = Label(":buildifier_test.sh.tpl"), allow_single_file = True),
-    },
+    } | BUILDIFIER_ATTRS,
 )
 
 def buildifier_test(name, workspace, tags = [], **kwargs):

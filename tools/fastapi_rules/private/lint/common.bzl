@@ -12,3 +12,23 @@ def fix_command_label():
     if not _FIX.workspace_name:
         return "//{}:{}".format(_FIX.package, _FIX.name)
     return "@fastapi_rules//{}:{}".format(_FIX.package, _FIX.name)
+
+# The tools the lint rules run, as private attributes shared by the rules that run them.
+BUILDIFIER_ATTRS = {
+    "_buildifier": attr.label(
+        default = Label(":buildifier"),
+        allow_single_file = True,
+        executable = True,
+        cfg = "exec",
+    ),
+    "_starlark_files": attr.label(default = Label(":starlark_files.sh"), allow_single_file = True),
+}
+
+RUFF_ATTRS = {
+    "_ruff": attr.label(
+        default = Label("@pypi//ruff:bin"),
+        allow_single_file = True,
+        executable = True,
+        cfg = "exec",
+    ),
+}

@@ -1,5 +1,7 @@
 """fix: `bazel run` applies ruff's and buildifier's fixes and formatting to the workspace."""
 
+load(":common.bzl", "BUILDIFIER_ATTRS", "RUFF_ATTRS")
+
 def _fix_impl(ctx):
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.expand_template(
@@ -22,20 +24,7 @@ fix = rule(
     doc = "Applies ruff's safe fixes and formatting, and buildifier's, to every tracked file.",
     executable = True,
     attrs = {
-        "_buildifier": attr.label(
-            default = Label("//tools/fastapi_rules/private/lint:buildifier"),
-            allow_single_file = True,
-            executable = True,
-            cfg = "exec",
-        ),
         "_config": attr.label(default = Label("//tools/fastapi_rules:pyproject"), allow_single_file = True),
-        "_ruff": attr.label(
-            default = Label("@pypi//ruff:bin"),
-            allow_single_file = True,
-            executable = True,
-            cfg = "exec",
-        ),
-        "_starlark_files": attr.label(default = Label(":starlark_files.sh"), allow_single_file = True),
         "_template": attr.label(default = Label(":fix.sh.tpl"), allow_single_file = True),
-    },
+    } | BUILDIFIER_ATTRS | RUFF_ATTRS,
 )

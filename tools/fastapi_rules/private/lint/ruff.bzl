@@ -1,6 +1,6 @@
 """ruff_test: ruff's linter and formatter check over Python sources."""
 
-load(":common.bzl", "fix_command_label")
+load(":common.bzl", "RUFF_ATTRS", "fix_command_label")
 
 def _ruff_test_impl(ctx):
     files = ctx.files.srcs
@@ -39,14 +39,8 @@ _ruff_test = rule(
             mandatory = True,
             doc = "Python files to lint and format-check.",
         ),
-        "_ruff": attr.label(
-            default = Label("@pypi//ruff:bin"),
-            allow_single_file = True,
-            executable = True,
-            cfg = "exec",
-        ),
         "_template": attr.label(default = Label(":ruff_test.sh.tpl"), allow_single_file = True),
-    },
+    } | RUFF_ATTRS,
 )
 
 def ruff_test(name, srcs, size = "small", **kwargs):

@@ -13,7 +13,6 @@ from deb import rootfs
 from debug_info import strip_debug_info
 from image import ImageError, ImageSettings, Layout, build
 from layer import Descriptor, Layer, LayerError
-from library_check import write_summary
 
 
 def _write(layer: Layer, args: argparse.Namespace) -> None:
@@ -22,7 +21,10 @@ def _write(layer: Layer, args: argparse.Namespace) -> None:
         args.descriptor.write_bytes(descriptor.to_json())
     if args.summary:
         # In the writer's process: a separate action would pay an interpreter start, on
-        # the critical path of every rebuild.
+        # the critical path of every rebuild. Imported here: pyelftools costs the other
+        # subcommands (image assembly among them) time they do not need.
+        from library_check import write_summary
+
         write_summary(args.output, args.summary)
 
 

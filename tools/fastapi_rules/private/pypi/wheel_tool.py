@@ -2,8 +2,9 @@
 
 - ``index-url``: the package index pip would use on this machine.
 - ``find-url``: the download URL of one file, from an index's project page.
-- ``install``: lays out an extracted wheel and writes its BUILD.bazel, depending on the
-  repositories the extension names (the lock's dependencies of this package).
+- ``install``: lays out an extracted wheel, compiles its bytecode and writes its
+  BUILD.bazel, depending on the repositories the extension names (the lock's
+  dependencies of this package).
 
 Repository rules run before any Bazel target exists, so this uses only the standard
 library.
@@ -12,8 +13,10 @@ library.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -117,11 +120,7 @@ py_library(
     srcs = glob(["site-packages/**/*.py"], allow_empty = True),
     data = glob(
         ["site-packages/**"],
-        exclude = [
-            "site-packages/**/*.py",
-            "site-packages/**/*.pyc",
-            "site-packages/**/__pycache__/**",
-        ],
+        exclude = ["site-packages/**/*.py"],
         allow_empty = True,
     ),
     imports = ["site-packages"],
@@ -139,6 +138,15 @@ def install(directory: Path, filename: str, dependencies: list[str]) -> None:
     """Lays out the wheel extracted into ``directory/site-packages``; ``dependencies`` are
     the repository names of the packages it needs."""
     lay_out(directory / "site-packages", directory / "bin")
+    # Runfiles are read-only: without bytecode beside the sources, every test and tool
+    # that imports the package compiles it again at each start. Unchecked-hash pycs need
+    # no source timestamps, which Bazel does not keep. (Images get bytecode of their own,
+    # written by py_image_layer with the paths they have in the image.)
+    compileall.compile_dir(
+        directory / "site-packages",
+        quiet=2,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
     labels = [f"@{d}//:pkg" for d in dependencies]
     (directory / "BUILD.bazel").write_text(
         BUILD_TEMPLATE.format(filename=filename, deps=json.dumps(labels)), encoding="utf-8"

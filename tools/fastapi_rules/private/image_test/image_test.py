@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -145,8 +146,28 @@ def stop_with_sigterm(podman: Podman, container: str, ready_url: str, drain: flo
     )
 
 
-def run(tarball: Path, image_id: str, repo_tag: str, ready_path: str) -> None:
-    with private_podman() as podman:
+@contextlib.contextmanager
+def database(env_name: str | None) -> Iterator[list[str]]:
+    """``--env`` arguments giving the container a throwaway PostgreSQL, when it needs one.
+
+    Debian's server on a free loopback port, as the tests' plugin starts it; the container
+    shares the host network, so the URL works unchanged inside it."""
+    if env_name is None:
+        yield []
+        return
+    from servicekit.testing.postgres import start_postgres
+
+    server = start_postgres()
+    try:
+        yield ["--env", f"{env_name}={server.create_database()}"]
+    finally:
+        server.stop()
+
+
+def run(
+    tarball: Path, image_id: str, repo_tag: str, ready_path: str, database_env: str | None = None
+) -> None:
+    with private_podman() as podman, database(database_env) as database_args:
         podman("load", "--input", str(tarball))
         loaded = podman("image", "inspect", "--format", "{{.Id}}", repo_tag)
         if loaded != image_id:
@@ -163,6 +184,7 @@ def run(tarball: Path, image_id: str, repo_tag: str, ready_path: str) -> None:
             "--read-only", "--tmpfs", "/tmp:rw,mode=1777",
             "--cap-drop", "all", "--security-opt", "no-new-privileges",
             "--env", f"PORT={port}",
+            *database_args,
             repo_tag,
         )  # fmt: skip
         try:
@@ -182,11 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tarball", type=Path, required=True, help="the oci_load tarball")
     parser.add_argument("--image-id", type=Path, required=True, help="file with the config digest")
     parser.add_argument("--repo-tag", required=True)
-    parser.add_argument("--ready-path", default="/health/ready")
+    parser.add_argument("--ready-path", required=True)
+    parser.add_argument(
+        "--database-env", help="variable to give the URL of a throwaway PostgreSQL in"
+    )
     args = parser.parse_args(argv)
     image_id = args.image_id.read_text().strip()
     try:
-        run(args.tarball, image_id, args.repo_tag, args.ready_path)
+        run(args.tarball, image_id, args.repo_tag, args.ready_path, args.database_env)
     except (ImageTestError, PodmanError) as error:
         print(f"FAIL: {error}", file=sys.stderr)
         return 1

@@ -44,7 +44,10 @@ def _app_error(name, app, srcs):
         return "fastapi_service(name = \"{}\"): app = \"{}\" needs {} in srcs; add it, or point app at the module that creates the FastAPI app".format(name, app, source)
     return None
 
-def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}):
+def _is_variable_name(text):
+    return bool(text) and text.replace("_", "a").isalnum() and not text[0].isdigit()
+
+def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, database_env = None):
     """What is wrong with fastapi_service's arguments: one message per problem.
 
     fastapi_service() fails with these messages. They are computed apart from it, without
@@ -57,6 +60,7 @@ def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}):
       app: the ASGI app as "module:attribute".
       version: the service version.
       env: environment variables, name to value.
+      database_env: the variable that carries the database URL, if any.
 
     Returns:
       A list of messages, each saying what to change; empty when the arguments are fine.
@@ -67,8 +71,10 @@ def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}):
     if not version:
         errors.append("fastapi_service(name = \"{}\"): version is empty; give one such as \"1.0.0\"".format(name))
     for key in env:
-        if not key or not key.replace("_", "a").isalnum() or key[0].isdigit():
+        if not _is_variable_name(key):
             errors.append("fastapi_service(name = \"{}\"): env key \"{}\" is not a valid variable name".format(name, key))
+    if database_env != None and not _is_variable_name(database_env):
+        errors.append("fastapi_service(name = \"{}\"): database_env = \"{}\" is not a variable name; write it like \"ANALYTICS_DATABASE__URL\"".format(name, database_env))
     errors.append(_app_error(name, app, srcs))
     return [error for error in errors if error]
 
@@ -154,6 +160,7 @@ def fastapi_service(
         user = "65532",
         labels = {},
         push_repository = "",
+        database_env = None,
         bytecode = True,
         visibility = None):
     """A FastAPI service: local server, tests, lint, OCI image and manifest.
@@ -202,6 +209,9 @@ def fastapi_service(
       user: user the container runs as.
       labels: extra image labels.
       push_repository: default HOST/NAME for `bazel run :push` (`--repository` overrides).
+      database_env: the environment variable that carries the service's PostgreSQL URL
+        (e.g. "ANALYTICS_DATABASE__URL"), for services that need a database to be ready:
+        `:image_test` then starts a throwaway PostgreSQL and passes its URL there.
       bytecode: compile the service's and its wheels' modules into the image (see
         py_image_layer); turn off only to measure what it saves.
       visibility: visibility of the generated targets.
@@ -212,6 +222,7 @@ def fastapi_service(
         app = app,
         version = version,
         env = env,
+        database_env = database_env,
     )
     if errors:
         fail("\n".join(errors))
@@ -295,9 +306,9 @@ def fastapi_service(
             "--image-id=$(rootpath :image_id)",
             "--repo-tag=" + repo_tag,
             "--ready-path=" + _READY_PATH,
-        ],
+        ] + (["--database-env=" + database_env] if database_env else []),
         data = [":tarball", ":image_id"],
-        deps = [_PODMAN],
+        deps = [_PODMAN, _RUNTIME_TESTING],
         # Runs the image under podman: --test_tag_filters=-container skips it where there
         # is none.
         tags = ["container", "no-sandbox"],

@@ -75,6 +75,19 @@ def _app_not_in_srcs_test_impl(ctx):
 
 _app_not_in_srcs_test = unittest.make(_app_not_in_srcs_test_impl)
 
+def _bad_database_env_test_impl(ctx):
+    env = unittest.begin(ctx)
+    for name in ["1URL", "DATABASE-URL", ""]:
+        asserts.equals(
+            env,
+            ["fastapi_service(name = \"pricing\"): database_env = \"{}\" is not a variable name; write it like \"ANALYTICS_DATABASE__URL\"".format(name)],
+            _errors(database_env = name),
+        )
+    asserts.equals(env, [], _errors(database_env = "PRICING_DATABASE__URL"))
+    return unittest.end(env)
+
+_bad_database_env_test = unittest.make(_bad_database_env_test_impl)
+
 def _empty_version_test_impl(ctx):
     env = unittest.begin(ctx)
     asserts.equals(
@@ -137,6 +150,7 @@ def service_test_suite(name):
         "app_import_path": _app_import_path_test,
         "app_not_in_srcs": _app_not_in_srcs_test,
         "bad_app": _bad_app_test,
+        "bad_database_env": _bad_database_env_test,
         "bad_env_key": _bad_env_key_test,
         "bad_name": _bad_name_test,
         "empty_srcs": _empty_srcs_test,

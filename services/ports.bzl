@@ -9,6 +9,7 @@ load("//tools/fastapi_rules:ports.bzl", "port_registry")
 
 PORTS = port_registry(
     fastapi = {
+        "analytics": 4101,
         "template": 4100,
     },
     express = {},

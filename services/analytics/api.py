@@ -9,6 +9,7 @@ import asyncpg
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from servicekit import FieldError, Page, PoolDep, Problem, Timestamp, problem_response
+from servicekit.models import PROBLEM_MEDIA_TYPE
 
 from . import stats as queries
 from .schemas import (
@@ -26,9 +27,14 @@ from .schemas import (
 )
 
 PROBLEM = "urn:fastapi-rules:problem:"
-PROBLEM_CONTENT = {"application/problem+json": {"schema": Problem.model_json_schema()}}
 
 router = APIRouter(prefix="/v1")
+
+
+def _problem(description: str) -> dict[str, Any]:
+    # As servicekit declares its own problems (400, 422, 429...) on every route.
+    return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
 
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
 Start = Annotated[
@@ -154,14 +160,8 @@ async def _capture(
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    409: {
-        "description": "A client trade ID was used before for another trade.",
-        "content": PROBLEM_CONTENT,
-    },
-    422: {
-        "description": "Invalid or unknown input, each field listed.",
-        "content": PROBLEM_CONTENT,
-    },
+    409: _problem("A client trade ID was used before for another trade; nothing stored"),
+    422: _problem("Invalid input or an unknown symbol; `errors` lists each field"),
 }
 
 
@@ -200,8 +200,7 @@ async def post_trades(batch: TradeBatch, request: Request, pool: PoolDep) -> Tra
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "The symbol is not known.", "content": PROBLEM_CONTENT},
-    422: {"description": "Invalid parameters, each listed.", "content": PROBLEM_CONTENT},
+    404: _problem("The symbol is not known"),
 }
 
 
@@ -307,7 +306,6 @@ async def symbol_candles(
     summary="Symbols with their last trade",
     description="Every known symbol in alphabetical order, with the price and time of its "
     "latest trade (null before its first), paged by offset and limit.",
-    responses={422: NOT_FOUND[422]},
 )
 async def list_symbols(
     pool: PoolDep, limit: Limit = 100, offset: Offset = 0

@@ -235,5 +235,13 @@ async def test_the_openapi_document_has_examples(client: httpx.AsyncClient) -> N
     ):
         assert path in paths
     assert "31 536 000" in paths["/v1/symbols/{symbol}/stats"]["get"]["description"]
+    for path, method, status in [
+        ("/v1/trades", "post", "409"),
+        ("/v1/trades/batch", "post", "409"),
+        ("/v1/trades", "post", "422"),
+        ("/v1/symbols/{symbol}/stats", "get", "404"),
+        ("/v1/symbols/{symbol}/candles", "get", "404"),
+    ]:
+        assert PROBLEM in paths[path][method]["responses"][status]["content"]
     trade_in = document["components"]["schemas"]["TradeIn"]["properties"]
     assert all(trade_in[f].get("examples") for f in ("client_trade_id", "symbol", "executed_at"))

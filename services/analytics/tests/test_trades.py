@@ -1,5 +1,6 @@
 """Trade capture: validation as problem+json, idempotency, batches all or none."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,6 +50,13 @@ async def test_the_same_trade_again_gets_the_same_answer(client: httpx.AsyncClie
     assert again.json() == first.json()
     stats = await client.get("/v1/symbols/AAPL/stats")
     assert stats.json()["trade_count"] == 1
+
+
+async def test_concurrent_replays_store_one_trade(client: httpx.AsyncClient) -> None:
+    answers = await asyncio.gather(*(client.post("/v1/trades", json=trade()) for _ in range(8)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.text for a in answers}) == 1
+    assert (await client.get("/v1/symbols/AAPL/stats")).json()["trade_count"] == 1
 
 
 async def test_the_same_id_with_other_content_is_a_conflict(client: httpx.AsyncClient) -> None:

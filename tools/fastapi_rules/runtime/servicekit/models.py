@@ -27,7 +27,12 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamps need a time zone, e.g. 2026-01-01T00:00:00Z")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is before datetime.min in UTC: a bad input (422), which
+        # pydantic reports only for ValueError; an OverflowError would be a 500.
+        raise ValueError("timestamp out of range once converted to UTC") from None
 
 
 Timestamp = Annotated[datetime, AfterValidator(_aware)]

@@ -18,6 +18,12 @@ def test_timestamps_need_a_zone_and_are_normalized_to_utc():
         Trade(id="T-1", at=datetime(2026, 1, 1, 10))
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_timestamps_out_of_range_in_utc_are_validation_errors(text):
+    with pytest.raises(ValidationError, match="out of range"):
+        Trade(id="T-1", at=text)
+
+
 @pytest.mark.parametrize("bad", ["", "-leading", "with space", "a/b", "x" * 129])
 def test_resource_ids_are_safe_in_urls_and_logs(bad):
     with pytest.raises(ValidationError):

@@ -52,7 +52,8 @@ End = Annotated[
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+# Bounded so that no offset overflows PostgreSQL's bigint (a 500, not a problem).
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")]
 
 
 class Conflict(Exception):

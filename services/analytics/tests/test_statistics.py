@@ -204,6 +204,8 @@ async def test_symbols_are_paginated(client: httpx.AsyncClient) -> None:
         ("/v1/symbols/A$/candles", {}, ["path", "symbol"]),
         ("/v1/symbols", {"limit": "many"}, ["query", "limit"]),
         ("/v1/symbols", {"offset": -5}, ["query", "offset"]),
+        ("/v1/symbols", {"offset": 10**20}, ["query", "offset"]),
+        ("/v1/symbols/AAPL/stats", {"start": "0001-01-01T00:00:00+01:00"}, ["query", "start"]),
     ],
 )
 async def test_bad_queries_are_problems_naming_the_parameter(

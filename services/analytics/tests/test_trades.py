@@ -86,6 +86,7 @@ NOW = datetime.now(UTC)
         ({"executed_at": "1999-12-31T23:59:59Z"}, "executed_at"),
         ({"executed_at": (NOW + timedelta(minutes=5)).isoformat()}, "executed_at"),
         ({"executed_at": "yesterday"}, "executed_at"),
+        ({"executed_at": "0001-01-01T00:00:00+01:00"}, "executed_at"),
         ({"client_trade_id": ""}, "client_trade_id"),
         ({"client_trade_id": "a b"}, "client_trade_id"),
     ],

@@ -81,10 +81,14 @@ async def _store(
 ) -> list[Trade]:
     """Stores the trades in one transaction; raises Conflict (and stores nothing) when a
     client trade ID is already taken by a different trade."""
-    stored: list[Trade] = []
-    conflicts: list[FieldError] = []
+    stored: dict[int, Trade] = {}
+    conflicts: dict[int, FieldError] = {}
+    # Inserted in client trade ID order: two batches sharing IDs then lock their rows in
+    # the same order and wait for each other instead of deadlocking.
+    order = sorted(range(len(trades)), key=lambda index: trades[index].client_trade_id)
     async with pool.acquire() as connection, connection.transaction():
-        for trade, location in zip(trades, locations, strict=True):
+        for index in order:
+            trade = trades[index]
             # DO NOTHING waits for a concurrent insert of the same ID to commit, so the
             # SELECT below then reads the winner's row: replays never duplicate.
             await connection.execute(
@@ -99,18 +103,16 @@ async def _store(
             )
             assert row is not None
             if not _same(row, trade):
-                conflicts.append(
-                    FieldError(
-                        location=[*location, "client_trade_id"],
-                        message=f"Trade {trade.client_trade_id!r} was already stored with "
-                        "other content",
-                        type="conflict",
-                    )
+                conflicts[index] = FieldError(
+                    location=[*locations[index], "client_trade_id"],
+                    message=f"Trade {trade.client_trade_id!r} was already stored with "
+                    "other content",
+                    type="conflict",
                 )
-            stored.append(_trade(row))
+            stored[index] = _trade(row)
         if conflicts:
-            raise Conflict(conflicts)
-    return stored
+            raise Conflict([conflicts[index] for index in sorted(conflicts)])
+    return [stored[index] for index in range(len(trades))]
 
 
 async def _known_symbols(pool: asyncpg.Pool, trades: list[TradeIn]) -> set[str]:

@@ -59,6 +59,20 @@ async def test_concurrent_replays_store_one_trade(client: httpx.AsyncClient) -> 
     assert (await client.get("/v1/symbols/AAPL/stats")).json()["trade_count"] == 1
 
 
+async def test_concurrent_batches_sharing_ids_neither_deadlock_nor_duplicate(
+    client: httpx.AsyncClient,
+) -> None:
+    ids = [f"d-{i:03}" for i in range(200)]
+    batches = [
+        {"trades": [trade(i) for i in ids]},
+        {"trades": [trade(i) for i in reversed(ids)]},
+    ] * 2
+    answers = await asyncio.gather(*(client.post("/v1/trades/batch", json=b) for b in batches))
+    assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers]
+    assert answers[0].json() == answers[2].json()
+    assert (await client.get("/v1/symbols/AAPL/stats")).json()["trade_count"] == 200
+
+
 async def test_the_same_id_with_other_content_is_a_conflict(client: httpx.AsyncClient) -> None:
     await client.post("/v1/trades", json=trade())
     answer = await client.post("/v1/trades", json=trade(price="187.26"))

@@ -15,14 +15,38 @@ ARGS = [
 ]  # fmt: skip
 
 
+# A registry and ports table holding the template alone, so that the tests do not depend
+# on which services the repository has reserved ports for.
+REGISTRY = """\
+load("//tools/fastapi_rules:ports.bzl", "port_registry")
+
+PORTS = port_registry(
+    fastapi = {
+        "template": 4100,
+    },
+    express = {},
+    source = "services/ports.bzl",
+)
+"""
+PORTS_MD = """\
+# Service ports
+
+| port | service | framework | package |
+| --- | --- | --- | --- |
+| 4100 | template | fastapi | services/template |
+"""
+
+
 @pytest.fixture
 def workspace(tmp_path) -> Path:
-    """A copy of the parts of this repository the scaffolder reads and writes."""
-    for relative in ["services/ports.bzl", "docs/ports.md"] + [
-        f"services/template/{name}" for name in TEMPLATE_FILES
-    ]:
+    """The template of this repository, and a registry that holds it alone."""
+    for name in TEMPLATE_FILES:
+        relative = f"services/template/{name}"
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(relative, tmp_path / relative)
+    (tmp_path / "services/ports.bzl").write_text(REGISTRY)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/ports.md").write_text(PORTS_MD)
     return tmp_path
 
 

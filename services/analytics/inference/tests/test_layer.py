@@ -7,11 +7,19 @@ import tarfile
 import pytest
 
 LAYERS = os.environ["LAYERS"].split()
+TRAIN_LAYERS = os.environ["TRAIN_LAYERS"].split()
+# The training packages and what only they bring, by import directory and by wheel
+# repository (_main~pypi~pypi_scikit_learn in Bazel 7, + in Bazel 8).
+TRAINING_PATTERNS = [
+    r"/site-packages/(sklearn|skl2onnx|onnx|scipy|joblib)/",
+    r"[~+]pypi_(scikit_learn|skl2onnx|onnx|scipy|joblib)/",
+    r"_main/services/analytics/inference/train\.py$",
+]
 
 
-def _names() -> list[str]:
+def _names(layers: list[str] = LAYERS) -> list[str]:
     names: list[str] = []
-    for path in LAYERS:
+    for path in layers:
         with tarfile.open(path) as layer:
             names.extend(layer.getnames())
     return names
@@ -32,16 +40,12 @@ def test_serving_stack_is_in_the_image() -> None:
         assert any(re.fullmatch(needed, name) for name in names), needed
 
 
-@pytest.mark.parametrize(
-    "pattern",
-    [
-        # The training packages and what only they bring, by import directory and by
-        # wheel repository (_main~pypi~pypi_scikit_learn in Bazel 7, + in Bazel 8).
-        r"/site-packages/(sklearn|skl2onnx|onnx|scipy|joblib)/",
-        r"[~+]pypi_(scikit_learn|skl2onnx|onnx|scipy|joblib)/",
-        r"_main/services/analytics/inference/train\.py$",
-    ],
-)
+@pytest.mark.parametrize("pattern", TRAINING_PATTERNS)
 def test_no_training_package(pattern: str) -> None:
     leaked = [name for name in _names() if re.search(pattern, name)]
     assert not leaked, leaked[:10]
+
+
+@pytest.mark.parametrize("pattern", TRAINING_PATTERNS)
+def test_the_patterns_find_training_packages_in_the_training_tool(pattern: str) -> None:
+    assert any(re.search(pattern, name) for name in _names(TRAIN_LAYERS))

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from services.analytics.inference.batcher import MicroBatcher
 from services.analytics.inference.features import features
+from services.analytics.inference.metrics import observed
 from services.analytics.inference.model import DEFAULT_MODEL_PATH, ModelInfo, OnnxModel
 
 
@@ -41,7 +42,10 @@ class InferenceComponent:
         # Loading parses and optimises the graph: done in a thread, once, before serving.
         model = await asyncio.to_thread(OnnxModel, self.model_path)
         batcher = MicroBatcher(
-            model.run, window_s=self.window_s, max_batch=self.max_batch, workers=self.workers
+            observed(model.info.name, model.run),
+            window_s=self.window_s,
+            max_batch=self.max_batch,
+            workers=self.workers,
         )
         batcher.start()
         self.model, self._batcher = model, batcher

@@ -1,6 +1,7 @@
 """The router mounted in a servicekit app: predictions, models, readiness, errors."""
 
 import asyncio
+import re
 import threading
 import time
 
@@ -67,6 +68,19 @@ async def test_batch_equals_singles(client: Client) -> None:
         for w in windows
     ]
     assert [p["volatility"] for p in batch.json()["predictions"]] == singles
+
+
+async def test_model_calls_are_in_the_metrics(client: Client) -> None:
+    http, _ = client
+    await http.post("/v1/predictions/batch", json={"items": [{"returns": w} for w in _windows(5)]})
+    text = (await http.get("/metrics")).text
+    count = re.search(rf'inference_batch_rows_count{{model="{MODEL_NAME}"}} (\S+)', text)
+    total = re.search(rf'inference_batch_rows_sum{{model="{MODEL_NAME}"}} (\S+)', text)
+    assert count is not None
+    assert total is not None
+    assert float(count[1]) >= 1
+    assert float(total[1]) >= 5
+    assert f'inference_model_call_seconds_count{{model="{MODEL_NAME}"}}' in text
 
 
 async def test_models(client: Client) -> None:

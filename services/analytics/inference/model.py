@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +53,14 @@ class OnnxModel:
             sha256=hashlib.sha256(content).hexdigest(),
             inputs=int(model_input.shape[1]),
         )
+        # Calls so far (tests and benchmarks read it); the executor may have several threads.
         self.calls = 0
+        self._calls_lock = threading.Lock()
 
     def run(self, rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Predictions for a (batch, inputs) float32 array, one per row."""
-        self.calls += 1
+        with self._calls_lock:
+            self.calls += 1
         count = len(rows)
         padded = np.zeros((-(-count // BLOCK) * BLOCK, rows.shape[1]), dtype=np.float32)
         padded[:count] = rows

@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from servicekit import PostgresPool, create_app, get_logger
 
 from .api import router
+from .inference.api import router as predictions
+from .inference.component import InferenceComponent
 from .migrations import load_migrations, migrate
 from .settings import Settings
 
@@ -16,12 +18,18 @@ TAGS = [
     {"name": "trades", "description": "Trade capture, idempotent on the client trade ID."},
     {"name": "statistics", "description": "VWAP, volatility and candles, computed in SQL."},
     {"name": "symbols", "description": "The symbols trades may name."},
+    {
+        "name": "predictions",
+        "description": "Next-window volatility from recent returns: an ONNX model trained at "
+        "build time, served with micro-batching.",
+    },
 ]
 
 
 def build_app(settings: Settings) -> FastAPI:
     """The app for these settings; tests build one per throwaway database."""
     database = PostgresPool(settings.database)
+    inference = InferenceComponent()
     migrations = load_migrations()
 
     @asynccontextmanager
@@ -33,7 +41,11 @@ def build_app(settings: Settings) -> FastAPI:
         yield
 
     return create_app(
-        settings, routers=[router], components=[database], lifespan=lifespan, tags=TAGS
+        settings,
+        routers=[router, predictions],
+        components=[database, inference],
+        lifespan=lifespan,
+        tags=TAGS,
     )
 
 

@@ -8,121 +8,18 @@ the fixtures:
 - ``db_connection``: an asyncpg connection inside a transaction rolled back after the test.
 - ``db_session``: a SQLAlchemy AsyncSession whose work, commits included, is rolled back.
 
-The server is Debian's postgresql, started with initdb in a temporary directory on a free
-port. initdb and postgres refuse to run as root, and tests here often run as root, so the
-server then runs as the unprivileged ``nobody``. Hand-written because pytest-postgresql
-does not handle that case.
+The server is servicekit.postgres_server's: Debian's postgresql in a temporary directory.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from servicekit.testing import free_port
-
-INSTALL_HINT = "PostgreSQL is not installed: apt-get install postgresql (tools/bazel provides it)"
-
-
-def _bin_dir() -> Path:
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parts[-3]),
-    )
-    if not found:
-        on_path = shutil.which("initdb")
-        if on_path is None:
-            raise RuntimeError(INSTALL_HINT)
-        return Path(on_path).parent
-    return Path(found[-1]).parent
-
-
-@dataclass
-class PostgresServer:
-    directory: Path
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def dsn(self) -> str:
-        return self.dsn_for("postgres")
-
-    def dsn_for(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def create_database(self) -> str:
-        """Creates an empty database and returns its DSN."""
-        name = "test_" + uuid.uuid4().hex[:12]
-        subprocess.run(
-            [str(_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-qc", f'CREATE DATABASE "{name}"'],
-            check=True,
-        )  # fmt: skip
-        return self.dsn_for(name)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # fast shutdown
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def start_postgres(timeout_s: float = 60) -> PostgresServer:
-    bin_dir = _bin_dir()
-    directory = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
-    data = directory / "data"
-    data.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        for path in (directory, data):
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        as_user = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
-                   "--clear-groups", "--"]  # fmt: skip
-    subprocess.run(
-        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-         "--auth=trust", "--encoding=UTF8", "--no-sync", "--no-instructions"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    port = free_port()
-    process = subprocess.Popen(
-        [*as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-         "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-        stdout=subprocess.DEVNULL,
-        stderr=open(directory / "postgres.log", "wb"),  # noqa: SIM115 - kept by the server
-    )  # fmt: skip
-    server = PostgresServer(directory, port, process)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        ready = subprocess.run(
-            [str(bin_dir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)], check=False
-        )
-        if ready.returncode == 0:
-            return server
-        if process.poll() is not None or time.monotonic() > deadline:
-            log = (directory / "postgres.log").read_text(errors="replace")
-            server.stop()
-            raise RuntimeError(f"PostgreSQL did not start:\n{log}")
-        time.sleep(0.1)
+from servicekit.postgres_server import PostgresServer, start_postgres
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,26 @@
-"""The ASGI app: fastapi_service(app = "main:app") serves it."""
+"""The ASGI app: fastapi_service(app = "main:app") serves it.
 
+Under `bazel run` with no ANALYTICS_DATABASE__URL, the service starts a throwaway
+PostgreSQL of its own (Debian's server, as the tests' plugin does) and loads sample trades,
+so one command shows real statistics and predictions. An image never does: there the URL
+is required.
+"""
+
+import atexit
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 from servicekit import PostgresPool, create_app, get_logger
+from servicekit.postgres_server import start_postgres
 
 from .api import router
 from .inference.api import router as predictions
 from .inference.component import InferenceComponent
 from .migrations import load_migrations, migrate
+from .sample import load_sample
 from .settings import Settings
 
 log = get_logger("analytics")
@@ -26,8 +37,9 @@ TAGS = [
 ]
 
 
-def build_app(settings: Settings) -> FastAPI:
-    """The app for these settings; tests build one per throwaway database."""
+def build_app(settings: Settings, sample_data: bool = False) -> FastAPI:
+    """The app for these settings; tests build one per throwaway database. With
+    ``sample_data``, an empty trades table gets the sample trades at startup."""
     database = PostgresPool(settings.database)
     inference = InferenceComponent()
     migrations = load_migrations()
@@ -37,7 +49,8 @@ def build_app(settings: Settings) -> FastAPI:
         # Runs after the pool started: the schema is current before the first request.
         async with database.pool.acquire() as connection:
             applied = await migrate(connection, migrations)
-        log.info("schema migrated", applied=applied)
+            loaded = await load_sample(connection) if sample_data else 0
+        log.info("schema migrated", applied=applied, sample_trades=loaded)
         yield
 
     return create_app(
@@ -49,4 +62,17 @@ def build_app(settings: Settings) -> FastAPI:
     )
 
 
-app = build_app(Settings())
+def embedded(settings: Settings) -> bool:
+    """Gives the settings a throwaway database when `bazel run` started the service without
+    one (`bazel run` sets BUILD_WORKSPACE_DIRECTORY; tests and images do not)."""
+    if settings.database.url is not None or "BUILD_WORKSPACE_DIRECTORY" not in os.environ:
+        return False
+    server = start_postgres()
+    atexit.register(server.stop)
+    settings.database.url = SecretStr(server.create_database())
+    log.info("embedded PostgreSQL started: no ANALYTICS_DATABASE__URL", port=server.port)
+    return True
+
+
+settings = Settings()
+app = build_app(settings, sample_data=embedded(settings))

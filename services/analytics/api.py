@@ -8,8 +8,16 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from servicekit import FieldError, Page, PoolDep, Problem, Timestamp, problem_response
-from servicekit.models import PROBLEM_MEDIA_TYPE
+from servicekit import (
+    PROBLEM_TYPE,
+    FieldError,
+    Page,
+    PoolDep,
+    Timestamp,
+    problem_response,
+    problem_schema,
+    validation_problem,
+)
 
 from . import stats as queries
 from .schemas import (
@@ -26,14 +34,7 @@ from .schemas import (
     TradeIn,
 )
 
-PROBLEM = "urn:fastapi-rules:problem:"
-
 router = APIRouter(prefix="/v1")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    # As servicekit declares its own problems (400, 422, 429...) on every route.
-    return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
 
 
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
@@ -144,7 +145,7 @@ async def _capture(
             422,
             title="Unknown symbol",
             detail=f"{len(unknown)} trade(s) name a symbol this service does not know.",
-            problem_type=PROBLEM + "unknown-symbol",
+            problem_type=PROBLEM_TYPE + "unknown-symbol",
             instance=path,
             errors=unknown,
         )
@@ -156,15 +157,15 @@ async def _capture(
             title="Client trade ID already used",
             detail="A client trade ID was stored before with a different symbol, size, price "
             "or time; nothing was stored.",
-            problem_type=PROBLEM + "trade-id-conflict",
+            problem_type=PROBLEM_TYPE + "trade-id-conflict",
             instance=path,
             errors=conflict.errors,
         )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    409: _problem("A client trade ID was used before for another trade; nothing stored"),
-    422: _problem("Invalid input or an unknown symbol; `errors` lists each field"),
+    409: problem_schema("A client trade ID was used before for another trade; nothing stored"),
+    422: problem_schema("Invalid input or an unknown symbol; `errors` lists each field"),
 }
 
 
@@ -203,7 +204,7 @@ async def post_trades(batch: TradeBatch, request: Request, pool: PoolDep) -> Tra
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem("The symbol is not known"),
+    404: problem_schema("The symbol is not known"),
 }
 
 
@@ -211,13 +212,9 @@ async def _check_query(
     request: Request, pool: asyncpg.Pool, symbol: str, start: datetime | None, end: datetime | None
 ) -> JSONResponse | None:
     if start is not None and end is not None and end <= start:
-        return problem_response(
-            422,
-            title="Invalid request",
-            detail="end must be after start.",
-            problem_type=PROBLEM + "validation",
-            instance=request.url.path,
-            errors=[
+        return validation_problem(
+            request,
+            [
                 FieldError(
                     location=["query", "end"], message="end must be after start", type="window"
                 )
@@ -228,7 +225,7 @@ async def _check_query(
             404,
             title="Unknown symbol",
             detail=f"No symbol {symbol!r}; GET /v1/symbols lists them.",
-            problem_type=PROBLEM + "unknown-symbol",
+            problem_type=PROBLEM_TYPE + "unknown-symbol",
             instance=request.url.path,
             errors=[
                 FieldError(

@@ -9,7 +9,7 @@ app = create_app(Settings(), name="pricing", title="Pricing", version="1.0.0",
 from servicekit.app import Component, create_app
 from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.db import PoolDep, PostgresPool, SessionDep, SqlAlchemyDatabase
-from servicekit.errors import problem_response
+from servicekit.errors import PROBLEM_TYPE, problem_response, problem_schema, validation_problem
 from servicekit.health import HealthCheck
 from servicekit.logs import get_logger
 from servicekit.models import (
@@ -26,6 +26,7 @@ from servicekit.models import (
 from servicekit.settings import DatabaseSettings, RateLimitSettings, ServiceSettings
 
 __all__ = [
+    "PROBLEM_TYPE",
     "TRADING_SYSTEM",
     "Brand",
     "Component",
@@ -49,4 +50,6 @@ __all__ = [
     "create_app",
     "get_logger",
     "problem_response",
+    "problem_schema",
+    "validation_problem",
 ]

@@ -80,14 +80,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             instance=request.url.path,
             errors=errors,
         )
-    return problem_response(
-        422,
-        title="Invalid request",
-        detail=f"{len(errors)} field(s) failed validation.",
-        problem_type=PROBLEM_TYPE + "validation",
-        instance=request.url.path,
-        errors=errors,
-    )
+    return validation_problem(request, errors)
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
@@ -108,15 +101,29 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
-def _problem_schema(description: str) -> dict[str, Any]:
+def problem_schema(description: str) -> dict[str, Any]:
+    """An OpenAPI response declaration of a problem+json answer, for `responses=`."""
     return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+def validation_problem(request: Request, errors: list[FieldError]) -> JSONResponse:
+    """The 422 a service answers for input it refuses after FastAPI's own validation (an
+    unknown reference, an inconsistent range), shaped as FastAPI's validation errors are."""
+    return problem_response(
+        422,
+        title="Invalid request",
+        detail=f"{len(errors)} field(s) failed validation.",
+        problem_type=PROBLEM_TYPE + "validation",
+        instance=request.url.path,
+        errors=errors,
+    )
 
 
 # Declared on every route, so clients generated from the OpenAPI document know them.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem_schema("Malformed request, e.g. a body that is not JSON"),
-    413: _problem_schema("Request body larger than the service accepts"),
-    422: _problem_schema("Request failed validation; `errors` lists each field"),
-    429: _problem_schema("Rate limit exceeded; retry after `Retry-After` seconds"),
-    500: _problem_schema("Unexpected server error; quote `request_id` when reporting it"),
+    400: problem_schema("Malformed request, e.g. a body that is not JSON"),
+    413: problem_schema("Request body larger than the service accepts"),
+    422: problem_schema("Request failed validation; `errors` lists each field"),
+    429: problem_schema("Rate limit exceeded; retry after `Retry-After` seconds"),
+    500: problem_schema("Unexpected server error; quote `request_id` when reporting it"),
 }

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-from podman import Podman, PodmanError, free_port, private_podman
+from podman import Podman, PodmanError, private_podman
+from servicekit.testing import free_port
 
 # servicekit's default; an image may set DRAIN_SECONDS in its environment.
 DEFAULT_DRAIN_SECONDS = 5.0

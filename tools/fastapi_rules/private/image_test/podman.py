@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -62,12 +61,3 @@ def private_podman() -> Iterator[Podman]:
         yield Podman(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now, for a container on the
-    host network. (servicekit.testing has the same for services' tests; this module is
-    for programs, like the image test, that cannot import servicekit.)"""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from podman import Podman, free_port, private_podman
+from podman import Podman, private_podman
 from registry import registry as serve_registry
+from servicekit.testing import free_port
 
 TAG = "localhost/image_app:latest"
 

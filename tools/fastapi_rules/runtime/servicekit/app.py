@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from servicekit.body_limit import BodySizeLimitMiddleware
 from servicekit.brand import TRADING_SYSTEM, Brand
+from servicekit.db import install_database_errors
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.health import Health, HealthCheck, health_router
@@ -36,6 +37,26 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
     async def check(self) -> None: ...
+
+
+@runtime_checkable
+class ConfiguredComponent(Component, Protocol):
+    """A component that can tell, before the service starts, which of the service's
+    settings it lacks (a pool without a URL): ``servicekit.serve`` then refuses to start
+    with one line per problem instead of failing in the lifespan."""
+
+    def configuration_errors(self, settings: ServiceSettings) -> list[str]: ...
+
+
+def configuration_errors(app: FastAPI) -> list[str]:
+    """What the components of an app from ``create_app`` lack in its settings."""
+    settings = app.state.settings
+    return [
+        error
+        for component in app.state.components
+        if isinstance(component, ConfiguredComponent)
+        for error in component.configuration_errors(settings)
+    ]
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -118,6 +139,7 @@ def create_app(
     app.state.log_config = log_config
     app.state.components = list(components)
     install_error_handlers(app)
+    install_database_errors(app)
     # The router tries routes in order: the service's own, which take the traffic, first.
     for router in routers:
         app.include_router(router)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,14 +21,60 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from starlette.responses import JSONResponse
 
+from servicekit.errors import PROBLEM_TYPE, problem_response, unhandled_error
 from servicekit.logs import get_logger
-from servicekit.settings import DatabaseSettings
+from servicekit.settings import ConfigurationError, DatabaseSettings, ServiceSettings
 
 log = get_logger("servicekit.db")
 
+# What asyncpg raises when the server is down, restarting, unreachable or gone mid-query:
+# a request meeting one of these gets a problem+json 503 (servicekit.errors), not a 500.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset: nothing listens on the port
+    asyncpg.PostgresConnectionError,  # the connection broke, or could not be made
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, cancelled
+)
 
-class DatabaseNotConfigured(RuntimeError):
+
+# Long enough for a restart or a fail-over to finish, short enough not to idle clients.
+RETRY_AFTER_SECONDS = 1
+
+
+def _lost_connection(error: asyncpg.InterfaceError) -> bool:
+    # asyncpg raises InterfaceError both for a connection that closed under a transaction
+    # and for misuse; only its message tells them apart. Misuse stays a 500.
+    return "connection is closed" in str(error) or "connection was closed" in str(error)
+
+
+async def _interface_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, asyncpg.InterfaceError)
+    if _lost_connection(exc):
+        return await _database_unavailable(request, exc)
+    return await unhandled_error(request, exc)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # A warning without the traceback: during an outage every request meets it.
+    log.warning("database unavailable", path=request.url.path, error=f"{type(exc).__name__}: {exc}")
+    return problem_response(
+        503,
+        title="Database unavailable",
+        detail="The service cannot reach its database; retry shortly.",
+        problem_type=PROBLEM_TYPE + "database-unavailable",
+        instance=request.url.path,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def install_database_errors(app: FastAPI) -> None:
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
+    app.add_exception_handler(asyncpg.InterfaceError, _interface_error)
+
+
+class DatabaseNotConfigured(ConfigurationError):
     pass
 
 
@@ -38,6 +84,14 @@ def _dsn(settings: DatabaseSettings) -> str:
             "no database URL: set <PREFIX>DATABASE__URL=postgresql://user@host:5432/db"
         )
     return settings.url.get_secret_value()
+
+
+def _url_missing(database: DatabaseSettings, settings: ServiceSettings, field: str) -> list[str]:
+    if database.url is not None:
+        return []
+    variable = settings.env_name(field, "url")
+    return [f"{variable} is not set: give the service its PostgreSQL, "
+            f"e.g. {variable}=postgresql://user:password@host:5432/database"]  # fmt: skip
 
 
 async def retry_until_up[T](connect: Callable[[], Awaitable[T]], within_s: float, what: str) -> T:
@@ -60,9 +114,14 @@ class PostgresPool:
 
     name = "postgres"
 
-    def __init__(self, settings: DatabaseSettings) -> None:
+    def __init__(self, settings: DatabaseSettings, *, field: str = "database") -> None:
+        """``settings`` are the service settings' ``field`` (by default ``database``)."""
         self.settings = settings
+        self.field = field
         self._pool: asyncpg.Pool | None = None
+
+    def configuration_errors(self, service: ServiceSettings) -> list[str]:
+        return _url_missing(self.settings, service, self.field)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -98,10 +157,15 @@ class SqlAlchemyDatabase:
 
     name = "sqlalchemy"
 
-    def __init__(self, settings: DatabaseSettings) -> None:
+    def __init__(self, settings: DatabaseSettings, *, field: str = "database") -> None:
+        """``settings`` are the service settings' ``field`` (by default ``database``)."""
         self.settings = settings
+        self.field = field
         self._engine: AsyncEngine | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
+
+    def configuration_errors(self, service: ServiceSettings) -> list[str]:
+        return _url_missing(self.settings, service, self.field)
 
     @property
     def engine(self) -> AsyncEngine:

@@ -83,7 +83,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return validation_problem(request, errors)
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled exception", path=request.url.path, exc_info=exc)
     request_id = current_request_id.get()
     return problem_response(
@@ -98,7 +98,7 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unhandled)
+    app.add_exception_handler(Exception, unhandled_error)
 
 
 def problem_schema(description: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -51,6 +51,8 @@ class PostgresServer:
     directory: Path
     port: int
     process: subprocess.Popen[bytes]
+    as_user: list[str] = field(default_factory=list)
+    durable_commits: bool = False
 
     @property
     def dsn(self) -> str:
@@ -69,17 +71,63 @@ class PostgresServer:
         )  # fmt: skip
         return self.dsn_for(name)
 
-    def stop(self) -> None:
+    def halt(self, *, crash: bool = False) -> None:
+        """Stops the server and keeps its data: a fast shutdown, or with ``crash`` an
+        immediate one (no checkpoint; the next start recovers from the WAL)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # fast shutdown
+            self.process.send_signal(signal.SIGQUIT if crash else signal.SIGINT)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+
+    def resume(self, timeout_s: float = 60) -> None:
+        """Starts a halted server again on the same port and data."""
+        if self.process.poll() is None:
+            return
+        self.process = _launch(self.directory, self.port, self.as_user, self.durable_commits)
+        _wait_until_ready(self, timeout_s)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_postgres(timeout_s: float = 60) -> PostgresServer:
+def _launch(
+    directory: Path, port: int, as_user: list[str], durable_commits: bool
+) -> subprocess.Popen[bytes]:
+    # fsync stays off either way: a crash of the server process leaves the OS's page cache.
+    synchronous_commit = "on" if durable_commits else "off"
+    return subprocess.Popen(
+        [*as_user, str(_bin_dir() / "postgres"), "-D", str(directory / "data"), "-p", str(port),
+         "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+         "-c", f"synchronous_commit={synchronous_commit}", "-c", "full_page_writes=off"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(directory / "postgres.log", "ab"),
+    )  # fmt: skip
+
+
+def _wait_until_ready(server: PostgresServer, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        ready = subprocess.run(
+            [str(_bin_dir() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(server.port)],
+            check=False,
+        )
+        if ready.returncode == 0:
+            return
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            log = (server.directory / "postgres.log").read_text(errors="replace")
+            server.stop()
+            raise RuntimeError(f"PostgreSQL did not start:\n{log}")
+        time.sleep(0.1)
+
+
+def start_postgres(timeout_s: float = 60, *, durable_commits: bool = False) -> PostgresServer:
+    """Starts a server. Commits are acknowledged before their WAL is written, which a crash
+    of the server (``halt(crash=True)``) then loses; ``durable_commits`` acknowledges them
+    only once written, as PostgreSQL's default does in production."""
     bin_dir = _bin_dir()
     directory = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
     data = directory / "data"
@@ -98,23 +146,7 @@ def start_postgres(timeout_s: float = 60) -> PostgresServer:
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     port = free_port()
-    process = subprocess.Popen(
-        [*as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-         "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-        stdout=subprocess.DEVNULL,
-        stderr=open(directory / "postgres.log", "wb"),  # noqa: SIM115 - kept by the server
-    )  # fmt: skip
-    server = PostgresServer(directory, port, process)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        ready = subprocess.run(
-            [str(bin_dir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)], check=False
-        )
-        if ready.returncode == 0:
-            return server
-        if process.poll() is not None or time.monotonic() > deadline:
-            log = (directory / "postgres.log").read_text(errors="replace")
-            server.stop()
-            raise RuntimeError(f"PostgreSQL did not start:\n{log}")
-        time.sleep(0.1)
+    process = _launch(directory, port, as_user, durable_commits)
+    server = PostgresServer(directory, port, process, as_user, durable_commits)
+    _wait_until_ready(server, timeout_s)
+    return server

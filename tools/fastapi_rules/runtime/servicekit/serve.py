@@ -24,9 +24,11 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.importer import ImportFromStringError, import_from_string
 from uvicorn.supervisors import Multiprocess
 
+from servicekit.app import configuration_errors
 from servicekit.health import Health
 
 
@@ -81,6 +83,18 @@ def load_app(app: str, factory: bool = False) -> Any:
     return loaded() if factory else loaded
 
 
+def refuse_unconfigured(app: object) -> None:
+    """Exits with one line per missing setting of an app from create_app, before serving:
+    a container without its database URL says so instead of printing a traceback."""
+    state = getattr(app, "state", None)
+    if not isinstance(getattr(state, "health", None), Health):
+        return
+    assert isinstance(app, FastAPI)
+    errors = configuration_errors(app)
+    if errors:
+        sys.exit("\n".join(f"{app.state.health.service}: cannot start: {e}" for e in errors))
+
+
 def serve(
     app: str, *, port: int, factory: bool = False, drain_seconds: float | None = None
 ) -> None:
@@ -115,6 +129,7 @@ def serve(
     # Loaded here rather than by uvicorn, which keeps the app only beneath its own
     # middleware: the server must reach the app to tell it that draining has begun.
     loaded = load_app(app, factory)
+    refuse_unconfigured(loaded)
     DrainingServer(config(loaded), drain_seconds, drain_hook(loaded)).run()
 
 

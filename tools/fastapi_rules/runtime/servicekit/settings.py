@@ -21,6 +21,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "staging", "production"]
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the service cannot start without is missing or wrong. ``servicekit.serve``
+    prints its message as one line and exits, instead of a traceback from the lifespan."""
+
+
 class DatabaseSettings(BaseModel):
     """PostgreSQL connection settings (``<PREFIX>DATABASE__URL`` and so on)."""
 
@@ -55,6 +60,13 @@ class ServiceSettings(BaseSettings):
     public_url: str | None = None
     rate_limit: RateLimitSettings = RateLimitSettings()
     database: DatabaseSettings = DatabaseSettings()
+
+    def env_name(self, *path: str) -> str:
+        """The environment variable of a setting: ``env_name("database", "url")`` is
+        ``PRICING_DATABASE__URL`` for the prefix ``PRICING_``."""
+        prefix = self.model_config.get("env_prefix") or ""
+        delimiter = self.model_config.get("env_nested_delimiter") or "__"
+        return (prefix + delimiter.join(path)).upper()
 
     @model_validator(mode="after")
     def _secrets_are_set_outside_development(self) -> Self:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-from servicekit import HealthCheck, Page, ServiceSettings, create_app
+from servicekit import HealthCheck, Page, PostgresPool, ServiceSettings, create_app
 
 
 class Settings(ServiceSettings):
@@ -73,3 +73,9 @@ def build(settings: Settings | None = None, checks: tuple[HealthCheck, ...] = ()
         contact={"name": "Platform team", "email": "platform@example.com"},
         rate_limits={"/slow": "1000/second"},
     )
+
+
+def build_with_database() -> FastAPI:
+    """The sample with a PostgreSQL pool, configured by SAMPLE_DATABASE__URL."""
+    settings = Settings()
+    return create_app(settings, name="sample", components=[PostgresPool(settings.database)])

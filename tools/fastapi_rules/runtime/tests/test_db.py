@@ -12,7 +12,9 @@ from servicekit import (
     SqlAlchemyDatabase,
     create_app,
 )
+from servicekit.app import configuration_errors
 from servicekit.db import retry_until_up
+from servicekit.postgres_server import start_postgres
 from servicekit.testing import app_client
 from sqlalchemy import text
 
@@ -29,6 +31,14 @@ def db_app(settings: DatabaseSettings):
     @router.get("/pool")
     async def via_pool(pool: PoolDep) -> dict[str, int]:
         return {"answer": await pool.fetchval("SELECT 41 + 1")}
+
+    @router.get("/misuse")
+    async def misuse(pool: PoolDep) -> dict[str, int]:
+        async with pool.acquire() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            await transaction.start()  # a bug: asyncpg's InterfaceError, not an outage
+        return {}
 
     @router.get("/session")
     async def via_session(session: SessionDep) -> dict[str, int]:
@@ -63,19 +73,69 @@ async def test_statement_timeout_cancels_slow_queries(postgres_dsn):
         await component.stop()
 
 
-async def test_readiness_fails_when_the_database_goes_away(postgres):
-    dsn = postgres.create_database()
-    async with app_client(db_app(database(dsn))) as client:
-        admin = await asyncpg.connect(postgres.dsn)
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-            dsn.rsplit("/", 1)[1],
-        )
-        await admin.execute(f'ALTER DATABASE "{dsn.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS false')
-        await admin.close()
-        response = await client.get("/health/ready")
-    assert response.status_code == 503
-    assert response.json()["checks"]["postgres"]["status"] == "fail"
+async def test_a_database_outage_is_a_problem_json_503_and_fails_readiness():
+    server = start_postgres()  # its own: this one goes down
+    try:
+        dsn = server.create_database()
+        async with app_client(db_app(database(dsn))) as client:
+            assert (await client.get("/pool")).status_code == 200
+            server.halt(crash=True)
+            refused = await client.get("/pool")
+            readiness = await client.get("/health/ready")
+            liveness = await client.get("/health/live")
+            server.resume()
+            recovered = await client.get("/pool")
+    finally:
+        server.stop()
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["retry-after"] == "1"
+    problem = refused.json()
+    assert problem["type"] == "urn:fastapi-rules:problem:database-unavailable"
+    assert problem["instance"] == "/pool"
+    assert dsn not in refused.text
+    assert recovered.json() == {"answer": 42}
+    assert readiness.status_code == 503
+    assert readiness.json()["checks"]["postgres"]["status"] == "fail"
+    assert liveness.status_code == 200
+
+
+async def test_a_statement_timeout_is_a_503(postgres_dsn):
+    settings = database(postgres_dsn, statement_timeout_ms=50)
+    router = APIRouter()
+
+    @router.get("/slow")
+    async def slow(pool: PoolDep) -> dict[str, int]:
+        await pool.execute("SELECT pg_sleep(1)")
+        return {}
+
+    app = create_app(Settings(database=settings), name="sample", routers=[router],
+                     components=[PostgresPool(settings)])  # fmt: skip
+    async with app_client(app) as client:
+        answer = await client.get("/slow")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_misusing_asyncpg_stays_a_500(postgres_dsn):
+    async with app_client(db_app(database(postgres_dsn))) as client:
+        answer = await client.get("/misuse")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_pool_without_url_names_the_variable_to_set():
+    settings = DatabaseSettings()
+    components = [PostgresPool(settings), SqlAlchemyDatabase(settings, field="db")]
+    app = create_app(Settings(database=settings), name="sample", components=components)
+    assert configuration_errors(app) == [
+        "SAMPLE_DATABASE__URL is not set: give the service its PostgreSQL, "
+        "e.g. SAMPLE_DATABASE__URL=postgresql://user:password@host:5432/database",
+        "SAMPLE_DB__URL is not set: give the service its PostgreSQL, "
+        "e.g. SAMPLE_DB__URL=postgresql://user:password@host:5432/database",
+    ]
+    configured = database("postgresql://127.0.0.1/x")
+    assert configuration_errors(create_app(Settings(), components=[PostgresPool(configured)])) == []
 
 
 async def test_startup_retries_until_the_database_answers():

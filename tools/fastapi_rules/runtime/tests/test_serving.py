@@ -169,3 +169,21 @@ def test_a_service_can_carry_another_brand(tmp_path):
         served = client.get("/_docs/brand/logo.png")
         assert served.headers["content-type"] == "image/png"
         assert served.content == logo.read_bytes()
+
+
+def test_a_missing_database_url_stops_the_service_with_one_line():
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMPLE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "servicekit.serve", "--app",
+         "tools.fastapi_rules.runtime.tests.sample_app:build_with_database", "--factory",
+         "--port", str(free_port())],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == (
+        "sample: cannot start: SAMPLE_DATABASE__URL is not set: give the service its "
+        "PostgreSQL, e.g. SAMPLE_DATABASE__URL=postgresql://user:password@host:5432/database\n"
+    )

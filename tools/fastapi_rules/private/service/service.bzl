@@ -13,7 +13,7 @@ _RUNTIME = Label("//tools/fastapi_rules/runtime:servicekit")
 _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:python_base")
 _IMAGE_TEST = Label("//tools/fastapi_rules/private/image_test:image_test.py")
-_PODMAN = Label("//tools/fastapi_rules/private/image_test:podman")
+_SERVICE_CONTAINER = Label("//tools/fastapi_rules/private/image_test:service_container")
 
 # The paths servicekit serves for the platform (servicekit/paths.py); the manifest, image
 # labels and image test name them. //tools/fastapi_rules/private/service:paths_test fails
@@ -308,7 +308,7 @@ def fastapi_service(
             "--ready-path=" + _READY_PATH,
         ] + (["--database-env=" + database_env] if database_env else []),
         data = [":tarball", ":image_id"],
-        deps = [_PODMAN, _RUNTIME_TESTING],
+        deps = [_SERVICE_CONTAINER, _RUNTIME_TESTING],
         # Runs the image under podman: --test_tag_filters=-container skips it where there
         # is none.
         tags = ["container", "no-sandbox"],

@@ -2,13 +2,13 @@
 
 Under `bazel run` with no ANALYTICS_DATABASE__URL, the service starts a throwaway
 PostgreSQL of its own (Debian's server, as the tests' plugin does) and loads sample trades,
-so one command shows real statistics and predictions. An image never does: there the URL
-is required.
+so one command shows real statistics and predictions; ANALYTICS_EMBEDDED_DATABASE=true asks
+for the same elsewhere. Images have no PostgreSQL server: there the URL is required.
 """
 
 import atexit
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -62,10 +62,18 @@ def build_app(settings: Settings, sample_data: bool = False) -> FastAPI:
     )
 
 
+def wants_embedded_database(settings: Settings, environ: Mapping[str, str]) -> bool:
+    """Whether to start a throwaway database: never when a URL is given; otherwise when
+    `bazel run` started the service (it sets BUILD_WORKSPACE_DIRECTORY; tests and images do
+    not) or ANALYTICS_EMBEDDED_DATABASE asks for it (a test that serves as `bazel run` does)."""
+    if settings.database.url is not None:
+        return False
+    return settings.embedded_database or "BUILD_WORKSPACE_DIRECTORY" in environ
+
+
 def embedded(settings: Settings) -> bool:
-    """Gives the settings a throwaway database when `bazel run` started the service without
-    one (`bazel run` sets BUILD_WORKSPACE_DIRECTORY; tests and images do not)."""
-    if settings.database.url is not None or "BUILD_WORKSPACE_DIRECTORY" not in os.environ:
+    """Gives the settings a throwaway database when wants_embedded_database() says so."""
+    if not wants_embedded_database(settings, os.environ):
         return False
     server = start_postgres()
     atexit.register(server.stop)

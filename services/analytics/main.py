@@ -6,6 +6,7 @@ so one command shows real statistics and predictions; ANALYTICS_EMBEDDED_DATABAS
 for the same elsewhere. Images have no PostgreSQL server: there the URL is required.
 """
 
+import asyncio
 import atexit
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from pydantic import SecretStr
 from servicekit import PostgresPool, create_app, get_logger
-from servicekit.postgres_server import start_postgres
+from servicekit.postgres_server import PostgresServer, start_postgres
 
 from .api import router
 from .inference.api import router as predictions
@@ -37,9 +38,34 @@ TAGS = [
 ]
 
 
-def build_app(settings: Settings, sample_data: bool = False) -> FastAPI:
+class EmbeddedPostgres:
+    """The throwaway server of `bazel run` as a component, so that it stops with the service
+    (SIGTERM included, where uvicorn ends the process before atexit handlers run), and after
+    the pool: components stop in reverse order. It is started before the app is built,
+    because the URL must be known before serve checks the configuration."""
+
+    name = "embedded-postgres"
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+
+    async def start(self) -> None:
+        if self.server.process.poll() is not None:
+            raise RuntimeError("the embedded PostgreSQL is not running")
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.server.stop)
+
+    async def check(self) -> None:
+        await self.start()
+
+
+def build_app(
+    settings: Settings, sample_data: bool = False, embedded_server: PostgresServer | None = None
+) -> FastAPI:
     """The app for these settings; tests build one per throwaway database. With
-    ``sample_data``, an empty trades table gets the sample trades at startup."""
+    ``sample_data``, an empty trades table gets the sample trades at startup;
+    ``embedded_server`` is stopped when the app shuts down."""
     database = PostgresPool(settings.database)
     inference = InferenceComponent()
     migrations = load_migrations()
@@ -56,7 +82,11 @@ def build_app(settings: Settings, sample_data: bool = False) -> FastAPI:
     return create_app(
         settings,
         routers=[router, predictions],
-        components=[database, inference],
+        components=[
+            *([EmbeddedPostgres(embedded_server)] if embedded_server else []),
+            database,
+            inference,
+        ],
         lifespan=lifespan,
         tags=TAGS,
     )
@@ -71,16 +101,18 @@ def wants_embedded_database(settings: Settings, environ: Mapping[str, str]) -> b
     return settings.embedded_database or "BUILD_WORKSPACE_DIRECTORY" in environ
 
 
-def embedded(settings: Settings) -> bool:
+def embedded(settings: Settings) -> PostgresServer | None:
     """Gives the settings a throwaway database when wants_embedded_database() says so."""
     if not wants_embedded_database(settings, os.environ):
-        return False
+        return None
     server = start_postgres()
+    # Also when the app is never served (an import that fails later, a Ctrl-C before start).
     atexit.register(server.stop)
     settings.database.url = SecretStr(server.create_database())
     log.info("embedded PostgreSQL started: no ANALYTICS_DATABASE__URL", port=server.port)
-    return True
+    return server
 
 
 settings = Settings()
-app = build_app(settings, sample_data=embedded(settings))
+server = embedded(settings)
+app = build_app(settings, sample_data=server is not None, embedded_server=server)

@@ -4,7 +4,9 @@ The image is loaded into a private podman store and run the way production runs 
 uid 65532, read-only root file system with a tmpfs /tmp, no capabilities, no privilege
 escalation. The service must become ready, serve its API documentation with every asset,
 answer an unknown route with a problem+json 404, and on SIGTERM drain (readiness 503)
-and exit 0 within its drain time.
+and exit 0 within its drain time. An image that needs a database (``--database-env``)
+gets a throwaway PostgreSQL, and without one must refuse to start in one line naming the
+variable.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
-from podman import PodmanError, private_podman
+from podman import Podman, PodmanError, private_podman
 from service_container import (
+    PRODUCTION_FLAGS,
     ImageTestError,
     drain_seconds_of,
     get,
@@ -64,6 +67,22 @@ def check_unknown_route(base_url: str) -> None:
         raise ImageTestError(f"the 404 body is not an RFC 9457 problem: {problem}")
 
 
+def check_refuses_without(podman: Podman, repo_tag: str, env_name: str) -> str:
+    """Without its database URL the image must stop at once with one line naming it, not
+    hang in startup retries or print a traceback."""
+    result = podman.run(
+        "run", "--rm", "--network", "none", *PRODUCTION_FLAGS, repo_tag, check=False
+    )  # fmt: skip
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    refused = [line for line in lines if env_name in line and "cannot start" in line]
+    if result.returncode == 0 or len(refused) != 1 or "Traceback" in result.stderr:
+        raise ImageTestError(
+            f"without {env_name} the image should exit non-zero with one line naming it; "
+            f"it exited {result.returncode} with:\n" + "\n".join(lines[-20:])
+        )
+    return refused[0]
+
+
 @contextlib.contextmanager
 def database(env_name: str | None) -> Iterator[dict[str, str]]:
     """The environment giving the container a throwaway PostgreSQL, when it needs one."""
@@ -91,6 +110,8 @@ def run(
             print("an unknown route answers a problem+json 404")
             stopped = stop_with_sigterm(podman, container, base_url + ready_path, drain)
             print(f"SIGTERM: drained and exited 0 after {stopped:.2f} s (drain time {drain:g} s)")
+        if database_env is not None:
+            print(f"without its database: {check_refuses_without(podman, repo_tag, database_env)}")
 
 
 def main(argv: list[str] | None = None) -> int:

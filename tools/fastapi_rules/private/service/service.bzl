@@ -187,7 +187,7 @@ def fastapi_service(
     | `:test` | pytest with pytest-asyncio over `tests`; the PostgreSQL plugin is loaded |
     | `:lint` | ruff check and format check over every Python file of the package |
     | `:image` | the OCI image: Debian Python base, wheels layer, app layer |
-    | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, docs, problem+json 404, SIGTERM drain and exit 0; tag `container` |
+    | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, docs, problem+json 404, SIGTERM drain and exit 0; with `database_env`, a throwaway PostgreSQL, and without it a one-line refusal; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
     | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env |
     | `:sources` | every file of the package, for tools that copy or package a service |

@@ -24,16 +24,20 @@ TRADES_PER_SYMBOL = 600
 def sample_trades(
     now: datetime, seed: int = 2026
 ) -> list[tuple[str, str, Decimal, Decimal, datetime]]:
-    """(client trade ID, symbol, size, price, executed at), oldest first per symbol."""
+    """(client trade ID, symbol, size, price, executed at), oldest first per symbol, the
+    last trade of each symbol at ``now``: a sample never lies in the future."""
     rng = random.Random(seed)
     trades = []
     for symbol, price in STARTING_PRICES.items():
-        at = now - timedelta(hours=2)
+        walk = []
+        at = timedelta(0)
         for number in range(TRADES_PER_SYMBOL):
             price *= math.exp(rng.gauss(0, 0.0008))
             at += timedelta(seconds=rng.uniform(5, 19))
             size = Decimal(rng.randrange(1, 500))
-            trades.append((f"sample-{symbol}-{number}", symbol, size, Decimal(f"{price:.4f}"), at))
+            walk.append((f"sample-{symbol}-{number}", symbol, size, Decimal(f"{price:.4f}"), at))
+        # About two hours (600 gaps of 5 to 19 s), ending now.
+        trades += [(*trade[:4], now - (at - trade[4])) for trade in walk]
     return trades
 
 

@@ -116,6 +116,20 @@ class Layer:
             mode = 0o755 if source.stat().st_mode & 0o111 else 0o644
         self.add(Entry(path, tarfile.REGTYPE, mode, source=source))
 
+    def copy_tree(self, path: str, source: Path) -> None:
+        """Adds every file and directory below ``source`` at ``path``, modes as copy()
+        gives them. Links are followed: a sandbox stages a tree artifact's files as links
+        to them (the trees the rules make hold no links of their own)."""
+        self.directory(path)
+        for found in sorted(source.rglob("*")):
+            destination = f"{path}/{found.relative_to(source).as_posix()}"
+            if found.is_dir():
+                self.directory(destination)
+            elif found.is_file():
+                self.copy(destination, found)
+            else:
+                raise LayerError(f"{found}: neither a file nor a directory (a dangling link?)")
+
     def symlink(self, path: str, target: str) -> None:
         self.add(Entry(path, tarfile.SYMTYPE, 0o777, link=target))
 

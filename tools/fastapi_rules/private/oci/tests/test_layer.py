@@ -108,3 +108,41 @@ def test_paths_are_normalized(path, normalized):
 def test_parent_references_are_refused():
     with pytest.raises(LayerError, match=r"may not contain '\.\.'"):
         normalize_path("app/../../etc/passwd")
+
+
+def test_a_tree_is_added_file_by_file_through_the_links_a_sandbox_stages(tmp_path):
+    # A sandbox stages a tree artifact's files as links to them: their content and modes
+    # are what goes into the layer.
+    real = tmp_path / "real"
+    (real / "express/lib").mkdir(parents=True)
+    (real / "express/lib/index.js").write_text("module.exports = 1;\n")
+    (real / "express/bin.js").write_text("#!/usr/bin/env node\n")
+    (real / "express/bin.js").chmod(0o755)
+    staged = tmp_path / "node_modules"
+    (staged / "express/lib").mkdir(parents=True)
+    for path in ("express/lib/index.js", "express/bin.js"):
+        (staged / path).symlink_to(real / path)
+    layer = Layer()
+    layer.copy_tree("app/node_modules", staged)
+    output = tmp_path / "layer.tar.gz"
+    layer.write(output)
+    found = {m.name: m for m in members(output)}
+    assert sorted(found) == [
+        "app",
+        "app/node_modules",
+        "app/node_modules/express",
+        "app/node_modules/express/bin.js",
+        "app/node_modules/express/lib",
+        "app/node_modules/express/lib/index.js",
+    ]
+    assert found["app/node_modules/express/bin.js"].isfile()
+    assert found["app/node_modules/express/bin.js"].mode == 0o755
+    assert found["app/node_modules/express/lib/index.js"].mode == 0o644
+
+
+def test_a_dangling_link_in_a_tree_is_refused(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "gone.js").symlink_to(tmp_path / "missing.js")
+    with pytest.raises(LayerError, match="neither a file nor a directory"):
+        Layer().copy_tree("app", tree)

@@ -2,11 +2,11 @@
 
 The image is loaded into a private podman store and run the way production runs it: as
 uid 65532, read-only root file system with a tmpfs /tmp, no capabilities, no privilege
-escalation. The service must become ready, serve its API documentation with every asset,
-answer an unknown route with a problem+json 404, and on SIGTERM drain (readiness 503)
-and exit 0 within its drain time. An image that needs a database (``--database-env``)
-gets a throwaway PostgreSQL, and without one must refuse to start in one line naming the
-variable.
+escalation. The service must become ready, serve its API documentation with every asset
+(when it has a docs path), answer an unknown route with a problem+json 404, and on
+SIGTERM drain (readiness 503) and exit 0 within its drain time. An image that needs a
+database (``--database-env``) gets a throwaway PostgreSQL, and without one must refuse to
+start in one line naming the variable.
 """
 
 from __future__ import annotations
@@ -36,22 +36,24 @@ from service_container import (
 from servicekit.testing import free_port
 
 
-def check_docs(base_url: str) -> int:
-    """/docs answers HTML whose scripts and styles all load from the service itself."""
-    page = get(base_url + "/docs")
+def check_docs(base_url: str, docs_path: str) -> int:
+    """The docs page answers HTML whose scripts and styles all load from the service."""
+    page = get(base_url + docs_path)
     if page.status != 200 or page.content_type != "text/html":
-        raise ImageTestError(f"/docs answered {page.status} {page.content_type}, not HTML")
+        raise ImageTestError(f"{docs_path} answered {page.status} {page.content_type}, not HTML")
     assets = re.findall(
         r"""(?:src|href)=["']([^"']+\.(?:js|css|png|svg|ico))["']""", page.body.decode()
     )
     if not assets:
-        raise ImageTestError("/docs references no script or style sheet")
+        raise ImageTestError(f"{docs_path} references no script or style sheet")
     for asset in assets:
-        url = urljoin(base_url + "/docs", asset)
+        url = urljoin(base_url + docs_path, asset)
         if not url.startswith(base_url):
-            raise ImageTestError(f"/docs loads {url} from another host; docs must work offline")
+            raise ImageTestError(
+                f"{docs_path} loads {url} from another host; docs must work offline"
+            )
         if (status := get(url).status) != 200:
-            raise ImageTestError(f"/docs asset {url} answered {status}")
+            raise ImageTestError(f"{docs_path} asset {url} answered {status}")
     return len(assets)
 
 
@@ -94,7 +96,12 @@ def database(env_name: str | None) -> Iterator[dict[str, str]]:
 
 
 def run(
-    tarball: Path, image_id: str, repo_tag: str, ready_path: str, database_env: str | None = None
+    tarball: Path,
+    image_id: str,
+    repo_tag: str,
+    ready_path: str,
+    database_env: str | None = None,
+    docs_path: str | None = None,
 ) -> None:
     with private_podman() as podman, database(database_env) as env:
         load_image(podman, tarball, repo_tag, image_id)
@@ -105,7 +112,9 @@ def run(
         with service_container(podman, repo_tag, port, env) as container:
             ready = wait_until_ready(podman, container, base_url + ready_path)
             print(f"ready after {ready:.2f} s ({time.monotonic() - started:.2f} s from podman run)")
-            print(f"/docs and its {check_docs(base_url)} assets load from the image")
+            if docs_path:
+                assets = check_docs(base_url, docs_path)
+                print(f"{docs_path} and its {assets} assets load from the image")
             check_unknown_route(base_url)
             print("an unknown route answers a problem+json 404")
             stopped = stop_with_sigterm(podman, container, base_url + ready_path, drain)
@@ -123,10 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-env", help="variable to give the URL of a throwaway PostgreSQL in"
     )
+    parser.add_argument(
+        "--docs-path", help="the API documentation page, whose assets must all load (if any)"
+    )
     args = parser.parse_args(argv)
     image_id = args.image_id.read_text().strip()
     try:
-        run(args.tarball, image_id, args.repo_tag, args.ready_path, args.database_env)
+        run(
+            args.tarball,
+            image_id,
+            args.repo_tag,
+            args.ready_path,
+            args.database_env,
+            args.docs_path,
+        )
     except (ImageTestError, PodmanError) as error:
         print(f"FAIL: {error}", file=sys.stderr)
         return 1

@@ -114,25 +114,29 @@ _service_main = rule(
 def _manifest_impl(ctx):
     ctx.actions.write(ctx.outputs.out, json.encode_indent({
         "env": ctx.attr.env,
-        "framework": "fastapi",
-        "health": {"live": _LIVE_PATH, "ready": _READY_PATH},
+        "framework": ctx.attr.framework,
+        "health": ctx.attr.health,
         "image": {
             "label": ctx.attr.image,
             "repo_tag": ctx.attr.repo_tag,
             "user": ctx.attr.user,
         },
-        "metrics_path": _METRICS_PATH,
+        "metrics_path": ctx.attr.metrics_path,
         "name": ctx.attr.service,
         "port": ctx.attr.port,
         "title": ctx.attr.title,
         "version": ctx.attr.version,
     }, indent = "  ") + "\n")
 
-_manifest = rule(
+service_manifest = rule(
     implementation = _manifest_impl,
+    doc = "`<service>.manifest.json`: what tools that deploy or document services read of each.",
     attrs = {
         "env": attr.string_dict(),
+        "framework": attr.string(mandatory = True, values = ["express", "fastapi"]),
+        "health": attr.string_dict(),
         "image": attr.string(),
+        "metrics_path": attr.string(),
         "out": attr.output(mandatory = True),
         "port": attr.int(),
         "repo_tag": attr.string(),
@@ -306,6 +310,7 @@ def fastapi_service(
             "--image-id=$(rootpath :image_id)",
             "--repo-tag=" + repo_tag,
             "--ready-path=" + _READY_PATH,
+            "--docs-path=/docs",
         ] + (["--database-env=" + database_env] if database_env else []),
         data = [":tarball", ":image_id"],
         deps = [_SERVICE_CONTAINER, _RUNTIME_TESTING],
@@ -319,11 +324,14 @@ def fastapi_service(
         srcs = native.glob(["**"]),
         visibility = visibility or ["//tools/fastapi_rules:__subpackages__"],
     )
-    _manifest(
+    service_manifest(
         name = "manifest",
         out = name + ".manifest.json",
         env = env,
+        framework = "fastapi",
+        health = {"live": _LIVE_PATH, "ready": _READY_PATH},
         image = image_label,
+        metrics_path = _METRICS_PATH,
         port = port,
         repo_tag = repo_tag,
         service = name,

@@ -1,4 +1,6 @@
-"""Shared by the lint rules: how messages name the fix command."""
+"""Shared by the lint rules: how messages name the fix command, the tools they run."""
+
+load("//tools/fastapi_rules/private/npm:node_modules.bzl", "NpmNodeModulesInfo")
 
 _FIX = Label("//tools/fastapi_rules:fix")
 
@@ -32,3 +34,33 @@ RUFF_ATTRS = {
         cfg = "exec",
     ),
 }
+
+ESLINT_ATTRS = {
+    "_eslint_config": attr.label(default = Label("//tools/fastapi_rules:eslint_config"), allow_single_file = [".js", ".mjs", ".cjs"]),
+    "_eslint_node_modules": attr.label(default = Label("@npm//:node_modules_dev"), providers = [NpmNodeModulesInfo]),
+}
+
+def _runfiles_path(ctx, file):
+    if file.short_path.startswith("../"):
+        return file.short_path[3:]
+    return ctx.workspace_name + "/" + file.short_path
+
+def eslint_runfiles(ctx):
+    """eslint and its configuration in a rule's runfiles (a rule with ESLINT_ATTRS).
+
+    The tool lock's node_modules is placed beside the configuration file, where Node
+    looks for the packages the configuration imports (node runs with
+    --preserve-symlinks: the configuration's runfile is a link into the source tree).
+
+    Args:
+      ctx: the context of a rule with ESLINT_ATTRS.
+
+    Returns:
+      (configuration, eslint): their paths relative to the runfiles root; and the runfiles.
+    """
+    config = ctx.file._eslint_config
+    config_path = _runfiles_path(ctx, config)
+    directory = config_path.rpartition("/")[0]
+    tree = ctx.attr._eslint_node_modules[NpmNodeModulesInfo].node_modules
+    runfiles = ctx.runfiles(files = [config, tree], root_symlinks = {directory + "/node_modules": tree})
+    return config_path, directory + "/node_modules/eslint/bin/eslint.js", runfiles

@@ -1,0 +1,1 @@
+// The entry point of the programs the analysis tests declare; never run.

@@ -1,8 +1,9 @@
 """Everything of fastapi_rules in one file, for convenience: each concept has its own
-public file (oci.bzl, python.bzl, node.bzl, debian.bzl, lint.bzl, service.bzl),
+public file (oci.bzl, python.bzl, node.bzl, debian.bzl, lint.bzl, service.bzl, express.bzl),
 and the files under private/ may change without notice."""
 
 load(":debian.bzl", _debian_lock = "debian_lock", _debian_rootfs = "debian_rootfs")
+load(":express.bzl", _express_service = "express_service")
 load(":lint.bzl", _buildifier_test = "buildifier_test", _eslint_test = "eslint_test", _ruff_test = "ruff_test")
 load(":node.bzl", _NodeBinaryInfo = "NodeBinaryInfo", _NpmNodeModulesInfo = "NpmNodeModulesInfo", _node_binary = "node_binary", _node_image_entrypoint = "node_image_entrypoint", _node_image_layer = "node_image_layer", _node_test = "node_test", _npm_lock = "npm_lock", _npm_node_modules = "npm_node_modules")
 load(":oci.bzl", _OciImageInfo = "OciImageInfo", _OciLayersInfo = "OciLayersInfo", _oci_image = "oci_image", _oci_load = "oci_load", _oci_push = "oci_push")
@@ -17,6 +18,7 @@ buildifier_test = _buildifier_test
 debian_lock = _debian_lock
 debian_rootfs = _debian_rootfs
 eslint_test = _eslint_test
+express_service = _express_service
 fastapi_service = _fastapi_service
 new_service_command = _new_service_command
 node_binary = _node_binary

@@ -17,9 +17,9 @@ HEADER = """\
 <!-- Generated from services/ports.bzl by tools/bazel run //docs:update_ports_md. -->
 
 Every service's port is reserved in [`services/ports.bzl`](../services/ports.bzl), the only
-place ports are written. `fastapi_service()` reads it (through `services/defs.bzl`) and
-passes the port to uvicorn, the image's `exposed_ports` and labels, and the service
-manifest.
+place ports are written. `fastapi_service()` and `express_service()` read it (through
+`services/defs.bzl`) and pass the port to the server (uvicorn, or Node's `PORT`), the
+image's `exposed_ports` and labels, and the service manifest.
 
 | range | framework |
 | --- | --- |
@@ -30,7 +30,8 @@ Loading `services/ports.bzl` fails when two services share a port or a port is o
 framework's range; the message names both services and the next free port (free of every
 entry), and one load names every such problem. A service missing from it fails with the
 exact line to add. New FastAPI services get the next free port from the scaffolder
-(`tools/bazel run //services:new_service -- NAME`), which also adds the row here;
+(`tools/bazel run //services:new_service -- NAME`), which also adds the row here; an
+Express service's entry is written by hand, then `tools/bazel run //docs:update_ports_md`.
 `//docs:ports_md_test` fails while this file and the registry differ.
 
 ## Reserved ports

@@ -1,0 +1,69 @@
+// The entry point (express_service's main): settings from the environment, the database
+// and its schema, then the HTTP server. On SIGTERM the service drains: readiness answers
+// 503 for DRAIN_SECONDS so load balancers stop sending traffic, then the server stops
+// accepting, finishes what is in flight and closes the pool.
+import { createApp } from "./src/app.js";
+import { ConfigError, loadConfig } from "./src/config.js";
+import { Database } from "./src/db.js";
+import { createLoggers } from "./src/logger.js";
+import { loadMigrations, migrate } from "./src/migrations.js";
+
+// In-flight requests get this long after the drain before connections are cut.
+const GRACEFUL_SHUTDOWN_S = 30;
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  const loggers = createLoggers({ service: process.env.EXPRESS_SERVICE_NAME ?? "analytics-express" });
+  loggers.getLogger("analytics").fatal(error.message);
+  process.exit(1);
+}
+
+const loggers = createLoggers({ service: config.service.name, level: config.logLevel });
+const log = loggers.getLogger("analytics");
+const database = new Database(config.database, loggers.getLogger("analytics.db"));
+try {
+  await database.start();
+  log.info({ component: database.name }, "component started");
+  const applied = await migrate(database.pool, await loadMigrations());
+  log.info({ applied }, "schema migrated");
+} catch (error) {
+  log.fatal({ exception: error.stack }, `the service cannot start: ${error.message}`);
+  await database.stop();
+  process.exit(1);
+}
+
+const { app, health } = createApp({ config, database, loggers });
+const server = app.listen(config.port, config.host, () => {
+  log.info({ version: config.service.version, environment: config.environment, port: config.port }, "service ready");
+});
+server.on("error", (error) => {
+  log.fatal({ exception: error.stack }, "the server cannot listen");
+  process.exit(1);
+});
+
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  // Stops accepting, closes idle keep-alive connections, and calls back once the
+  // requests in flight have been answered.
+  server.close(async () => {
+    await database.stop();
+    log.info("service stopped");
+  });
+  setTimeout(() => server.closeAllConnections(), GRACEFUL_SHUTDOWN_S * 1000).unref();
+}
+
+process.on("SIGTERM", () => {
+  if (stopping || health.draining || config.drainSeconds <= 0) {
+    stop();
+    return;
+  }
+  health.startDraining();
+  log.info({ seconds: config.drainSeconds }, "draining before shutdown");
+  setTimeout(stop, config.drainSeconds * 1000);
+});
+process.on("SIGINT", stop);

@@ -1,0 +1,127 @@
+// Settings from the environment. The service reads the same variables as its FastAPI twin
+// (services/analytics/settings.py: the ANALYTICS_ prefix, "__" for nested settings), so
+// one environment configures either; a bad value stops the service at start, with every
+// problem named.
+import { readFileSync } from "node:fs";
+
+const PREFIX = "ANALYTICS_";
+const ENVIRONMENTS = ["development", "test", "staging", "production"];
+const LOG_LEVELS = ["debug", "info", "warning", "error"];
+
+export class ConfigError extends Error {
+  constructor(problems) {
+    super(`invalid settings: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+/** Reads one variable with a parser; records a problem instead of throwing. */
+function reader(env, problems) {
+  return (name, parse, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") {
+      return fallback;
+    }
+    try {
+      return parse(raw.trim());
+    } catch (error) {
+      problems.push(`${name} ${error.message} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+  };
+}
+
+function oneOf(choices) {
+  return (text) => {
+    const value = text.toLowerCase();
+    if (!choices.includes(value)) {
+      throw new Error(`must be one of ${choices.join(", ")}`);
+    }
+    return value;
+  };
+}
+
+function number({ min, above, integer = false }) {
+  return (text) => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+      throw new Error(`must be ${integer ? "a whole number" : "a number"}`);
+    }
+    if (min !== undefined && value < min) {
+      throw new Error(`must be at least ${min}`);
+    }
+    if (above !== undefined && value <= above) {
+      throw new Error(`must be above ${above}`);
+    }
+    return value;
+  };
+}
+
+function port(text) {
+  const value = number({ min: 1, integer: true })(text);
+  if (value > 65535) {
+    throw new Error("must be a TCP port, 1-65535");
+  }
+  return value;
+}
+
+function databaseUrl(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error("must be a URL such as postgresql://user@host:5432/db");
+  }
+  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
+    throw new Error("must be a postgresql:// URL");
+  }
+  return text;
+}
+
+/**
+ * The service's settings from `env` (process.env).
+ *
+ * @throws {ConfigError} naming every variable with a bad value, and a missing database URL
+ */
+export function loadConfig(env) {
+  const problems = [];
+  const read = reader(env, problems);
+  const config = {
+    service: {
+      name: env.EXPRESS_SERVICE_NAME || packageJson.name,
+      title: env.EXPRESS_SERVICE_TITLE || "Analytics Express",
+      version: env.EXPRESS_SERVICE_VERSION || packageJson.version,
+      description: env.EXPRESS_SERVICE_DESCRIPTION ?? packageJson.description,
+    },
+    host: env.HOST || "0.0.0.0",
+    port: read("PORT", port, read("EXPRESS_SERVICE_PORT", port, 4201)),
+    drainSeconds: read("DRAIN_SECONDS", number({ min: 0 }), 5),
+    environment: read(`${PREFIX}ENVIRONMENT`, oneOf(ENVIRONMENTS), "development"),
+    logLevel: read(`${PREFIX}LOG_LEVEL`, oneOf(LOG_LEVELS), "info"),
+    maxBodyBytes: read(`${PREFIX}MAX_BODY_BYTES`, number({ min: 0, integer: true }), 1_048_576),
+    healthCheckTimeoutS: read(`${PREFIX}HEALTH_CHECK_TIMEOUT_S`, number({ above: 0 }), 2),
+    database: {
+      url: read(`${PREFIX}DATABASE__URL`, databaseUrl, undefined),
+      maxPoolSize: read(`${PREFIX}DATABASE__MAX_POOL_SIZE`, number({ min: 1, integer: true }), 10),
+      statementTimeoutMs: read(
+        `${PREFIX}DATABASE__STATEMENT_TIMEOUT_MS`,
+        number({ min: 0, integer: true }),
+        5000,
+      ),
+      connectTimeoutS: read(`${PREFIX}DATABASE__CONNECT_TIMEOUT_S`, number({ above: 0 }), 5),
+      startupRetryS: read(`${PREFIX}DATABASE__STARTUP_RETRY_S`, number({ min: 0 }), 30),
+    },
+  };
+  if (config.database.url === undefined && !problems.some((p) => p.includes("DATABASE__URL"))) {
+    problems.push(
+      `no database URL: set ${PREFIX}DATABASE__URL=postgresql://user@host:5432/db`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return config;
+}

@@ -1,0 +1,112 @@
+// Per request: the X-Request-ID, one access line, and the Prometheus metrics of the
+// FastAPI services (servicekit/metrics.py), with the same names, labels and buckets.
+// Metrics are labelled by route template, so their number is bounded by the number of
+// routes: unknown paths get an access line but no metrics, and the platform's own paths
+// (probes, scrapes) are not counted as traffic.
+import { randomBytes } from "node:crypto";
+import client from "prom-client";
+import { requestContext } from "./context.js";
+
+export const PLATFORM_PATHS = new Set(["/health/live", "/health/ready", "/metrics"]);
+
+// prometheus_client's default buckets, which the FastAPI services' histogram has.
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const LABELS = ["app_name", "method", "path", "status_code"];
+const MAX_REQUEST_ID = 128;
+
+/** A registry with the request metrics and Node's process metrics. */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new client.Counter({
+      name: "http_requests_total",
+      help: "HTTP requests by route template and status.",
+      labelNames: LABELS,
+      registers: [registry],
+    }),
+    duration: new client.Histogram({
+      name: "http_request_duration_seconds",
+      help: "Time from request to the end of the response.",
+      labelNames: LABELS,
+      buckets: BUCKETS,
+      registers: [registry],
+    }),
+    inProgress: new client.Gauge({
+      name: "http_requests_in_progress",
+      help: "Requests being served.",
+      labelNames: ["app_name", "method"],
+      registers: [registry],
+    }),
+  };
+}
+
+// Callers' IDs are kept when short, printable ASCII without spaces.
+function acceptable(value) {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_REQUEST_ID && /^[\x21-\x7e]+$/.test(value);
+}
+
+/** X-Request-ID: the caller's, or 32 new hex digits; on the response and every log line. */
+export function requestId() {
+  return (req, res, next) => {
+    const incoming = req.get("x-request-id");
+    req.id = acceptable(incoming) ? incoming : randomBytes(16).toString("hex");
+    res.set("X-Request-ID", req.id);
+    requestContext.run({ requestId: req.id }, next);
+  };
+}
+
+/** The access line and request metrics of every request. */
+export function observability({ service, metrics, log }) {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const method = req.method;
+    // Read now: inside a mounted router req.path is relative to the mount point.
+    const path = req.path;
+    const measured = !PLATFORM_PATHS.has(path);
+    if (measured) {
+      metrics.inProgress.inc({ app_name: service, method });
+    }
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      // A client gone before an answer was started counts as a 500, as under uvicorn.
+      const status = res.headersSent ? res.statusCode : 500;
+      const route = res.locals.routeTemplate;
+      if (measured) {
+        metrics.inProgress.dec({ app_name: service, method });
+        if (route !== undefined) {
+          const labels = { app_name: service, method, path: route, status_code: String(status) };
+          metrics.requests.inc(labels);
+          metrics.duration.observe(labels, elapsed);
+        }
+      }
+      log.info(
+        {
+          method,
+          route: route ?? "unmatched",
+          path,
+          status,
+          duration_ms: Math.round(elapsed * 1e6) / 1e3,
+          client: req.ip ?? "unknown",
+          request_id: req.id,
+        },
+        "request",
+      );
+    };
+    res.on("finish", finish);
+    res.on("close", finish);
+    next();
+  };
+}
+
+/** GET /metrics: Prometheus text format. */
+export function metricsHandler(metrics) {
+  return async (_req, res) => {
+    res.set("Content-Type", metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  };
+}

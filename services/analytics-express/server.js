@@ -16,8 +16,9 @@ try {
   config = loadConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  const loggers = createLoggers({ service: process.env.EXPRESS_SERVICE_NAME ?? "analytics-express" });
-  loggers.getLogger("analytics").fatal(error.message);
+  // One plain line per problem on stderr, as servicekit.serve prints them for the twin.
+  const service = process.env.EXPRESS_SERVICE_NAME ?? "analytics-express";
+  for (const problem of error.problems) process.stderr.write(`${service}: cannot start: ${problem}\n`);
   process.exit(1);
 }
 

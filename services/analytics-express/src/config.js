@@ -116,8 +116,10 @@ export function loadConfig(env) {
     },
   };
   if (config.database.url === undefined && !problems.some((p) => p.includes("DATABASE__URL"))) {
+    const variable = `${PREFIX}DATABASE__URL`;
     problems.push(
-      `no database URL: set ${PREFIX}DATABASE__URL=postgresql://user@host:5432/db`,
+      `${variable} is not set: give the service its PostgreSQL, ` +
+        `e.g. ${variable}=postgresql://user:password@host:5432/database`,
     );
   }
   if (problems.length > 0) {

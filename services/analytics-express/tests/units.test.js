@@ -35,7 +35,8 @@ describe("settings", () => {
           'PORT must be a whole number (got "http")',
           'ANALYTICS_LOG_LEVEL must be one of debug, info, warning, error (got "loud")',
           'ANALYTICS_DATABASE__MAX_POOL_SIZE must be at least 1 (got "0")',
-          "no database URL: set ANALYTICS_DATABASE__URL=postgresql://user@host:5432/db",
+          "ANALYTICS_DATABASE__URL is not set: give the service its PostgreSQL, " +
+            "e.g. ANALYTICS_DATABASE__URL=postgresql://user:password@host:5432/database",
         ]);
         return true;
       },

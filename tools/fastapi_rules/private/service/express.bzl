@@ -1,21 +1,16 @@
 """express_service: one declaration gives an Express service what fastapi_service gives a
 FastAPI one: server, tests, lint, OCI image, image test and manifest."""
 
-load("@rules_python//python:defs.bzl", "py_test")
 load("//tools/fastapi_rules/private/lint:eslint.bzl", "eslint_test")
 load("//tools/fastapi_rules/private/node:binary.bzl", "node_binary")
 load("//tools/fastapi_rules/private/node:layers.bzl", "node_image_entrypoint", "node_image_layer")
 load("//tools/fastapi_rules/private/node:test.bzl", "node_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
-load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load")
-load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
+load(":image_targets.bzl", "service_image_targets")
 load(":ports.bzl", "service_port")
 load(":service.bzl", "service_manifest")
 
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:node_base")
-_IMAGE_TEST = Label("//tools/fastapi_rules/private/image_test:image_test.py")
-_PODMAN = Label("//tools/fastapi_rules/private/image_test:podman")
-_RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
 
 # The platform paths every service serves (docs/logging.md); an Express service serves
 # them itself, and its image test and manifest name them.
@@ -249,27 +244,14 @@ def express_service(
         workdir = _APP_DIR,
         visibility = visibility,
     )
-    oci_load(name = "load", image = ":image", repo_tags = [repo_tag])
-    native.filegroup(name = "tarball", srcs = [":load"], output_group = "tarball")
-    native.filegroup(name = "image_id", srcs = [":image"], output_group = "image_id")
-    py_test(
-        name = "image_test",
-        size = "medium",
-        srcs = [_IMAGE_TEST],
-        main = _IMAGE_TEST,
-        args = [
-            "--tarball=$(rootpath :tarball)",
-            "--image-id=$(rootpath :image_id)",
-            "--repo-tag=" + repo_tag,
-            "--ready-path=" + _READY_PATH,
-        ] + (["--database-env=" + database_env] if database_env else []),
-        data = [":tarball", ":image_id"],
-        deps = [_PODMAN, _RUNTIME_TESTING],
-        # Runs the image under podman: --test_tag_filters=-container skips it where there
-        # is none.
-        tags = ["container", "no-sandbox"],
+    service_image_targets(
+        name = "image",
+        repo_tag = repo_tag,
+        version = version,
+        ready_path = _READY_PATH,
+        push_repository = push_repository,
+        database_env = database_env,
     )
-    oci_push(name = "push", image = ":image", repository = push_repository, remote_tags = [version])
     native.filegroup(
         name = "sources",
         srcs = native.glob(["**"], exclude = ["node_modules/**"]),

@@ -1,19 +1,16 @@
 """fastapi_service: one declaration gives a FastAPI service everything it needs."""
 
-load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
+load("@rules_python//python:defs.bzl", "py_binary", "py_library")
 load("//tools/fastapi_rules/private/lint:ruff.bzl", "ruff_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
-load("//tools/fastapi_rules/private/oci:load.bzl", "oci_load")
-load("//tools/fastapi_rules/private/oci:push.bzl", "oci_push")
 load("//tools/fastapi_rules/private/oci:py_layers.bzl", "py_image_entrypoint", "py_image_layer")
 load("//tools/fastapi_rules/private/python:pytest.bzl", "pytest_test")
+load(":image_targets.bzl", "service_image_targets")
 load(":ports.bzl", "service_port")
 
 _RUNTIME = Label("//tools/fastapi_rules/runtime:servicekit")
 _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:python_base")
-_IMAGE_TEST = Label("//tools/fastapi_rules/private/image_test:image_test.py")
-_SERVICE_CONTAINER = Label("//tools/fastapi_rules/private/image_test:service_container")
 
 # The paths servicekit serves for the platform (servicekit/paths.py); the manifest, image
 # labels and image test name them. //tools/fastapi_rules/private/service:paths_test fails
@@ -297,28 +294,15 @@ def fastapi_service(
         user = user,
         visibility = visibility,
     )
-    oci_load(name = "load", image = ":image", repo_tags = [repo_tag])
-    native.filegroup(name = "tarball", srcs = [":load"], output_group = "tarball")
-    native.filegroup(name = "image_id", srcs = [":image"], output_group = "image_id")
-    py_test(
-        name = "image_test",
-        size = "medium",
-        srcs = [_IMAGE_TEST],
-        main = _IMAGE_TEST,
-        args = [
-            "--tarball=$(rootpath :tarball)",
-            "--image-id=$(rootpath :image_id)",
-            "--repo-tag=" + repo_tag,
-            "--ready-path=" + _READY_PATH,
-            "--docs-path=/docs",
-        ] + (["--database-env=" + database_env] if database_env else []),
-        data = [":tarball", ":image_id"],
-        deps = [_SERVICE_CONTAINER, _RUNTIME_TESTING],
-        # Runs the image under podman: --test_tag_filters=-container skips it where there
-        # is none.
-        tags = ["container", "no-sandbox"],
+    service_image_targets(
+        name = "image",
+        repo_tag = repo_tag,
+        version = version,
+        ready_path = _READY_PATH,
+        push_repository = push_repository,
+        database_env = database_env,
+        docs_path = "/docs",
     )
-    oci_push(name = "push", image = ":image", repository = push_repository, remote_tags = [version])
     native.filegroup(
         name = "sources",
         srcs = native.glob(["**"]),

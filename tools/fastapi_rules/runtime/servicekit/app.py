@@ -9,6 +9,9 @@ from typing import Any, Protocol, runtime_checkable
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from servicekit.auth.component import Authenticator
+from servicekit.auth.dependencies import undeclared_routes
+from servicekit.auth.middleware import AuthenticationMiddleware
 from servicekit.body_limit import BodySizeLimitMiddleware
 from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.db import install_database_errors
@@ -78,16 +81,22 @@ def create_app(
     rate_limits: dict[str, str] | None = None,
     brand: Brand = TRADING_SYSTEM,
 ) -> FastAPI:
-    """A FastAPI app with logging, request IDs, metrics, CORS, rate limits, body limits,
-    problem+json errors, health endpoints, offline docs and managed components.
+    """A FastAPI app with logging, request IDs, metrics, CORS, authentication, rate
+    limits, body limits, problem+json errors, health endpoints, offline docs and managed
+    components.
+
+    Every route of ``routers`` must declare its access policy, ``servicekit.requires(...)``
+    or ``servicekit.public()`` (docs/security.md): a route that declares neither is a
+    ValueError here, so no endpoint is open by omission.
 
     Args:
       settings: the service's settings (a ServiceSettings subclass).
       name: service name, as in services/ports.bzl; labels logs and metrics.
       title, version, description: OpenAPI branding. Each defaults to what the BUILD
         file's fastapi_service() declares (see servicekit.info).
-      routers: the service's routers.
-      components: started in order before serving, stopped in reverse, each a readiness check.
+      routers: the service's routers; each route declares its access policy.
+      components: started in order before serving, stopped in reverse, each a readiness
+        check. The authenticator (settings.auth) is started first.
       health_checks: further readiness checks.
       lifespan: the service's own startup and shutdown, run inside the components'.
       tags: OpenAPI tag descriptions.
@@ -97,6 +106,15 @@ def create_app(
     """
     info = ServiceInfo.from_environment()
     name = name or info.name
+    undeclared = [route for router in routers for route in undeclared_routes(router.routes)]
+    if undeclared:
+        raise ValueError(
+            f"{name}: routes without an access policy: {'; '.join(undeclared)}. Add "
+            "dependencies=[servicekit.requires(SCOPE, ...)] for callers holding those scopes, "
+            "or [servicekit.public()] for anyone (docs/security.md)"
+        )
+    auth = Authenticator(settings, service=name)
+    components = [auth, *components]
     title = title or info.title
     version = version or info.version
     description = info.description if description is None else description
@@ -138,6 +156,7 @@ def create_app(
     app.state.health = health
     app.state.log_config = log_config
     app.state.components = list(components)
+    app.state.auth = auth
     install_error_handlers(app)
     install_database_errors(app)
     # The router tries routes in order: the service's own, which take the traffic, first.
@@ -158,6 +177,8 @@ def create_app(
             storage_url=settings.rate_limit.storage_url,
             per_route=rate_limits,
         )
+    # Outside the rate limit, which then counts an authenticated caller as itself.
+    app.add_middleware(AuthenticationMiddleware, authenticator=auth)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

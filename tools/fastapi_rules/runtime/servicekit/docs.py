@@ -20,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from servicekit.brand import TRADING_SYSTEM, Brand
+from servicekit.paths import DOCS_ASSETS_PREFIX, DOCS_PATH, OPENAPI_PATH, REDOC_PATH
 
-STATIC_PATH = "/_docs"
+STATIC_PATH = DOCS_ASSETS_PREFIX
 BRAND_PATH = STATIC_PATH + "/brand"
 REDOC_BUNDLE_PATH = STATIC_PATH + "/redoc.standalone.js"
 # ReDoc's bundle (fastapi-offline's copy too) loads the logo of its "API docs by Redocly"
@@ -150,7 +151,7 @@ def install_docs(app: FastAPI, brand: Brand = TRADING_SYSTEM) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    openapi_url = json.dumps(app.openapi_url or "/openapi.json")
+    openapi_url = json.dumps(app.openapi_url or OPENAPI_PATH)
     style = _STYLE.format(font=brand.font, primary=brand.primary_colour, accent=brand.accent_colour)
     swagger_page = _SWAGGER_HTML.format(
         title=html.escape(title + " API"),
@@ -177,10 +178,10 @@ def install_docs(app: FastAPI, brand: Brand = TRADING_SYSTEM) -> None:
         options=json.dumps(redoc_options),
     )
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get(DOCS_PATH, include_in_schema=False)
     async def swagger() -> HTMLResponse:
         return HTMLResponse(swagger_page)
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.get(REDOC_PATH, include_in_schema=False)
     async def redoc() -> HTMLResponse:
         return HTMLResponse(redoc_page)

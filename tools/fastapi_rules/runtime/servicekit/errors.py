@@ -46,6 +46,39 @@ def problem_response(
     )
 
 
+class ProblemError(Exception):
+    """Raised anywhere in a request (a dependency, a handler) to answer with this problem:
+    for refusals that need their own ``type`` and headers, such as 401 and 403."""
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        detail: str,
+        problem_type: str = "about:blank",
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.problem_type = problem_type
+        self.title = title
+        self.headers = headers
+
+
+async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        detail=exc.detail,
+        title=exc.title,
+        problem_type=exc.problem_type,
+        instance=request.url.path,
+        headers=exc.headers,
+    )
+
+
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
@@ -96,6 +129,7 @@ async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, unhandled_error)

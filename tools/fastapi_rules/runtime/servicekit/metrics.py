@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.auth.principal import principal_of, refusal_of
 from servicekit.logs import LogConfig, current_service
 from servicekit.routes import client_address, route_template
 
@@ -108,16 +109,22 @@ class ObservabilityMiddleware:
                     counter, histogram = self._children(method, route, status)
                     counter.inc()
                     histogram.observe(elapsed)
-            self._access_line(
-                {
-                    "method": method,
-                    "route": route or "unmatched",
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 3),
-                    "client": client_address(scope),
-                }
-            )
+            fields = {
+                "method": method,
+                "route": route or "unmatched",
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 3),
+                "client": client_address(scope),
+            }
+            # Who called, never with what: no token or key reaches a log line.
+            if (principal := principal_of(scope)) is not None:
+                fields["subject"] = principal.subject
+                fields["client_id"] = principal.client
+                fields["auth"] = principal.scheme
+            elif (refusal := refusal_of(scope)) is not None:
+                fields["auth_error"] = refusal.reason
+            self._access_line(fields)
 
 
 def metrics_endpoint(request: Request) -> Response:

@@ -16,3 +16,14 @@ METRICS_PATH: Final = "/metrics"
 # Probes and scrapes: never rate limited, and not counted as traffic in the request
 # metrics, where a scrape every few seconds would drown the service's own routes.
 PLATFORM_PATHS: Final = (LIVE_PATH, READY_PATH, METRICS_PATH)
+
+# The API documentation (servicekit.docs): pages, the OpenAPI document, their assets.
+DOCS_PATH: Final = "/docs"
+REDOC_PATH: Final = "/redoc"
+OPENAPI_PATH: Final = "/openapi.json"
+DOCS_ASSETS_PREFIX: Final = "/_docs"
+
+# Open to every caller whatever the service's access policy: probes and scrapes come from
+# the platform, and the documentation is how a caller learns which credentials to send.
+OPEN_PATHS: Final = (*PLATFORM_PATHS, DOCS_PATH, REDOC_PATH, OPENAPI_PATH)
+OPEN_PREFIXES: Final = (DOCS_ASSETS_PREFIX + "/",)

@@ -15,12 +15,14 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.auth.principal import principal_of
 from servicekit.errors import PROBLEM_TYPE, problem_response
 from servicekit.paths import PLATFORM_PATHS
 from servicekit.routes import ROUTE_TEMPLATE, RouteTemplates, client_address
 
 Key = tuple[str, str]
-"""(client address, route template)"""
+"""(caller, route template): the caller is the authenticated principal when there is
+one (``bearer:<sub>``, ``api_key:<client>``), else the client address."""
 
 
 @dataclass
@@ -92,7 +94,8 @@ class SharedWindows:
 
 
 class RateLimitMiddleware:
-    """Limits requests per client and route template with sliding-window counters.
+    """Limits requests per caller and route template with sliding-window counters. The
+    caller is the principal the authentication middleware found, else the client address.
 
     Counts live in process memory by default (``memory://``), or in any store ``limits``
     supports, such as ``redis://host:6379``, so that all replicas count together. Responses carry
@@ -124,7 +127,8 @@ class RateLimitMiddleware:
         template = self.templates.find(scope)
         route = template or "unmatched"
         limit = self.per_route.get(route, self.default)
-        key = (client_address(scope), route)
+        principal = principal_of(scope)
+        key = (principal.rate_limit_key if principal else client_address(scope), route)
         if self.memory is not None:
             allowed, remaining, reset_after = self.memory.hit(key, limit)
         else:

@@ -105,6 +105,8 @@ def serve(
     """
     host = os.environ.get("HOST", "0.0.0.0")
     port = int(os.environ.get("PORT", port))
+    # The app may say where it listens (a development banner's curl line).
+    os.environ["PORT"] = str(port)
     workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
     if drain_seconds is None:
         drain_seconds = float(os.environ.get("DRAIN_SECONDS", "5"))

@@ -13,9 +13,11 @@ incident.
 
 from __future__ import annotations
 
-from typing import Literal, Self
+import re
+from pathlib import Path
+from typing import Annotated, Final, Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "staging", "production"]
@@ -45,6 +47,92 @@ class RateLimitSettings(BaseModel):
     storage_url: str = "memory://"
 
 
+# Signature algorithms a bearer token may use: public-key ones only. "none" would accept
+# unsigned tokens, and an HMAC algorithm verified with a public key (which anyone can
+# read from the JWKS) would accept tokens anyone can sign.
+ASYMMETRIC_ALGORITHMS: Final = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+Scope = Annotated[str, StringConstraints(pattern=r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
+"""An OAuth 2.0 scope token (RFC 6749 section 3.3), e.g. ``analytics:read``."""
+
+
+def _allowed_algorithms(algorithms: list[str]) -> list[str]:
+    refused = [name for name in algorithms if name not in ASYMMETRIC_ALGORITHMS]
+    if refused:
+        raise ValueError(
+            f"algorithms {refused} are not allowed: only public-key algorithms "
+            f"({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}); never none or HMAC"
+        )
+    if not algorithms:
+        raise ValueError("at least one algorithm must be allowed")
+    return algorithms
+
+
+def _sha256_hex(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValueError("the SHA-256 of the key as 64 lower-case hex digits")
+    return value
+
+
+class ApiKeySettings(BaseModel):
+    """One calling service's API key, stored as its SHA-256 only (the key is 32 random
+    bytes, so a fast hash suffices: there is no password to guess). Make one with
+    ``tools/bazel run //tools/fastapi_rules/runtime:api_key -- CLIENT --scope SCOPE``."""
+
+    client: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
+    sha256: Annotated[str, AfterValidator(_sha256_hex)]
+    scopes: list[Scope] = []
+
+
+class AuthSettings(BaseModel):
+    """Who may call the service (``<PREFIX>AUTH__JWKS_URL`` and so on; docs/security.md).
+
+    Bearer tokens are JWTs of an identity provider, verified against its JSON Web Key Set
+    from ``jwks_file`` or ``jwks_url``; ``issuer`` and ``audience`` must match their
+    ``iss`` and ``aud``. Without a JWKS every bearer token is refused, which only
+    development and tests allow. Services calling services may present an API key
+    (``X-API-Key``) instead, listed in ``api_keys``.
+    """
+
+    jwks_file: Path | None = None
+    jwks_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
+    issuer: str | None = None
+    audience: str | None = Field(
+        default=None, description="expected `aud`; default the service name"
+    )
+    algorithms: Annotated[list[str], AfterValidator(_allowed_algorithms)] = [
+        "RS256",
+        "PS256",
+        "ES256",
+        "EdDSA",
+    ]
+    leeway_s: float = Field(default=30.0, ge=0, le=300)
+    # A JWKS is fetched again after cache_s, and when a token names a key ID it lacks
+    # (rotation), but at most once per refresh_interval_s: unknown key IDs cannot make
+    # the service flood its identity provider.
+    jwks_cache_s: float = Field(default=600.0, gt=0)
+    jwks_refresh_interval_s: float = Field(default=30.0, ge=0)
+    jwks_timeout_s: float = Field(default=5.0, gt=0)
+    api_keys: list[ApiKeySettings] = []
+
+    @model_validator(mode="after")
+    def _one_key_source_with_an_issuer(self) -> Self:
+        if self.jwks_file is not None and self.jwks_url is not None:
+            raise ValueError("set jwks_file or jwks_url, not both")
+        if self.has_jwks and not self.issuer:
+            raise ValueError("a JWKS needs the issuer its tokens must name (auth.issuer)")
+        clients = [key.client for key in self.api_keys]
+        if len(set(clients)) != len(clients):
+            raise ValueError("each API key client may appear once")
+        return self
+
+    @property
+    def has_jwks(self) -> bool:
+        return self.jwks_file is not None or self.jwks_url is not None
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service has. Nested fields use ``__``: ``PRICING_RATE_LIMIT__DEFAULT``."""
 
@@ -60,6 +148,7 @@ class ServiceSettings(BaseSettings):
     public_url: str | None = None
     rate_limit: RateLimitSettings = RateLimitSettings()
     database: DatabaseSettings = DatabaseSettings()
+    auth: AuthSettings = AuthSettings()
 
     def env_name(self, *path: str) -> str:
         """The environment variable of a setting: ``env_name("database", "url")`` is

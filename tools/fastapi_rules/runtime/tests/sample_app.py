@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-from servicekit import HealthCheck, Page, PostgresPool, ServiceSettings, create_app
+from servicekit import (
+    HealthCheck,
+    Page,
+    PostgresPool,
+    Principal,
+    PrincipalDep,
+    ServiceSettings,
+    create_app,
+    public,
+    requires,
+)
 
 
 class Settings(ServiceSettings):
@@ -20,7 +31,8 @@ class Order(BaseModel):
     quantity: int = Field(gt=0)
 
 
-router = APIRouter(tags=["orders"])
+# Open to anyone: the tests of logs, limits and errors need no credentials.
+router = APIRouter(tags=["orders"], dependencies=[public()])
 
 
 @router.post("/orders", status_code=201)
@@ -61,6 +73,27 @@ async def slow(seconds: float = 1.0) -> dict[str, float]:
     return {"slept": seconds}
 
 
+# The access policies of servicekit.auth: scopes per route, the caller as a parameter.
+secured = APIRouter(prefix="/secure", tags=["secure"])
+
+
+@secured.get("/orders", dependencies=[requires("sample:read")])
+async def read_orders(caller: PrincipalDep) -> dict[str, object]:
+    return {"subject": caller.subject, "client": caller.client, "scheme": caller.scheme}
+
+
+@secured.post("/orders", status_code=201)
+async def write_order(
+    order: Order, caller: Annotated[Principal, requires("sample:read", "sample:write")]
+) -> Order:
+    return order
+
+
+@secured.get("/whoami")
+async def whoami(caller: PrincipalDep) -> dict[str, object]:
+    return {"subject": caller.subject, "scopes": sorted(caller.scopes)}
+
+
 def build(settings: Settings | None = None, checks: tuple[HealthCheck, ...] = ()):
     return create_app(
         settings or Settings(),
@@ -68,7 +101,7 @@ def build(settings: Settings | None = None, checks: tuple[HealthCheck, ...] = ()
         title="Sample",
         version="1.2.3",
         description="A sample service.",
-        routers=[router],
+        routers=[router, secured],
         health_checks=checks,
         contact={"name": "Platform team", "email": "platform@example.com"},
         rate_limits={"/slow": "1000/second"},

@@ -11,6 +11,7 @@ from servicekit import (
     SessionDep,
     SqlAlchemyDatabase,
     create_app,
+    public,
 )
 from servicekit.app import configuration_errors
 from servicekit.db import retry_until_up
@@ -26,7 +27,7 @@ def database(dsn: str, **overrides: object) -> DatabaseSettings:
 
 
 def db_app(settings: DatabaseSettings):
-    router = APIRouter()
+    router = APIRouter(dependencies=[public()])
 
     @router.get("/pool")
     async def via_pool(pool: PoolDep) -> dict[str, int]:

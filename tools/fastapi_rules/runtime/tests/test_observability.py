@@ -4,7 +4,7 @@ import json
 import logging
 
 from fastapi import APIRouter, FastAPI
-from servicekit import create_app, get_logger
+from servicekit import create_app, get_logger, public
 from servicekit.testing import app_client
 
 from tools.fastapi_rules.runtime.tests.sample_app import Settings
@@ -65,7 +65,7 @@ async def test_metrics_are_labelled_by_route_template(client):
 
 
 def app_named(name: str) -> FastAPI:
-    router = APIRouter()
+    router = APIRouter(dependencies=[public()])
     log = get_logger("tests.hello")
 
     @router.get("/hello")

@@ -5,9 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from servicekit import Price, Quantity
+from servicekit import Price, Quantity, requires
 
 from .settings import Settings
+
+# Every route declares who may call it (docs/security.md): here, callers whose token or
+# API key grants this scope. A service that changes state adds a write scope for that.
+READ_SCOPE = "template:read"
 
 router = APIRouter(prefix="/v1", tags=["notional"])
 
@@ -32,7 +36,11 @@ def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-@router.post("/notional", summary="Notional value of a position")
+@router.post(
+    "/notional",
+    summary="Notional value of a position",
+    dependencies=[requires(READ_SCOPE)],
+)
 async def notional(
     order: NotionalRequest, config: Annotated[Settings, Depends(settings)]
 ) -> NotionalResponse:

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from servicekit import RateLimitSettings, create_app
-from servicekit.testing import app_client
+from servicekit import RateLimitSettings
+from servicekit.testing import TokenIssuer, app_client
 from servicekit.testing.schema import allows, json_decimals, request_body_schema
 
-from services.template.api import router
-from services.template.main import app
+from services.template.api import READ_SCOPE
+from services.template.main import app, build_app
 from services.template.settings import Settings
 
 # The request body as the OpenAPI document publishes it.
@@ -30,17 +30,31 @@ PROPERTY = settings(
 )
 
 
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> TokenIssuer:
+    """The tests' identity provider: the app trusts its tokens."""
+    return TokenIssuer.create(tmp_path_factory.mktemp("identity"), audience="template")
+
+
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(app) as client:
+async def anonymous(issuer: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(build_app(Settings(auth=issuer.auth))) as client:
         yield client
 
 
 @pytest.fixture
-async def unlimited() -> AsyncIterator[httpx.AsyncClient]:
+async def client(issuer: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    """A caller whose token grants the service's scope."""
+    service = build_app(Settings(auth=issuer.auth))
+    async with app_client(service, headers=issuer.headers(READ_SCOPE)) as client:
+        yield client
+
+
+@pytest.fixture
+async def unlimited(issuer: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
     """The service without its rate limit, for the hundreds of requests of a property."""
-    settings = Settings(rate_limit=RateLimitSettings(enabled=False))
-    async with app_client(create_app(settings, routers=[router])) as client:
+    settings = Settings(auth=issuer.auth, rate_limit=RateLimitSettings(enabled=False))
+    async with app_client(build_app(settings), headers=issuer.headers(READ_SCOPE)) as client:
         yield client
 
 
@@ -73,6 +87,24 @@ async def test_notional_is_quantity_times_price(client):
         "notional": "18725.50",
         "currency": "USD",
     }
+
+
+async def test_a_caller_needs_a_token_with_the_read_scope(anonymous, issuer):
+    order = {"symbol": "AAPL", "quantity": "1", "price": "1"}
+    missing = await anonymous.post("/v1/notional", json=order)
+    assert missing.status_code == 401
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.headers["www-authenticate"].startswith('Bearer realm="template"')
+    without_scope = await anonymous.post("/v1/notional", json=order, headers=issuer.headers())
+    assert without_scope.status_code == 403
+    assert without_scope.json()["type"] == "urn:fastapi-rules:problem:insufficient-scope"
+    granted = await anonymous.post("/v1/notional", json=order, headers=issuer.headers(READ_SCOPE))
+    assert granted.status_code == 200
+
+
+def test_the_openapi_document_declares_the_scope():
+    operation = app.openapi()["paths"]["/v1/notional"]["post"]
+    assert operation["security"] == [{"bearer": [READ_SCOPE]}, {"apiKey": [READ_SCOPE]}]
 
 
 async def test_invalid_order_is_a_problem(client):

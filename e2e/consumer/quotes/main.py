@@ -2,11 +2,14 @@
 
 from decimal import Decimal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel
-from servicekit import ServiceSettings, create_app
+from servicekit import ServiceSettings, create_app, requires
 
-router = APIRouter(prefix="/v1", tags=["quotes"])
+# Who may read quotes: callers whose token or API key grants quotes:read.
+router = APIRouter(
+    prefix="/v1", tags=["quotes"], dependencies=[requires("quotes:read")]
+)
 _LAST = {"AAPL": Decimal("187.25"), "MSFT": Decimal("411.10")}
 
 
@@ -22,4 +25,8 @@ async def quote(symbol: str) -> Quote:
     return Quote(symbol=symbol, price=_LAST[symbol])
 
 
-app = create_app(ServiceSettings(), routers=[router])
+def build_app(settings: ServiceSettings) -> FastAPI:
+    return create_app(settings, routers=[router])
+
+
+app = build_app(ServiceSettings())

@@ -2,15 +2,24 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from servicekit.testing import app_client
+from servicekit import ServiceSettings
+from servicekit.testing import TokenIssuer, app_client
 
-from quotes.main import app
+from quotes.main import build_app
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(app) as client:
+async def client(tmp_path) -> AsyncIterator[httpx.AsyncClient]:
+    issuer = TokenIssuer.create(tmp_path, audience="quotes")
+    app = build_app(ServiceSettings(auth=issuer.auth))
+    async with app_client(app, headers=issuer.headers("quotes:read")) as client:
         yield client
+
+
+async def test_quotes_need_a_token(client):
+    answer = await client.get("/v1/quotes/AAPL", headers={"Authorization": ""})
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
 
 
 async def test_quote(client):

@@ -409,6 +409,11 @@ def test_a_missing_scope_is_a_403(service, keys, credentials):
         b"Bearer eyJhbGciOiJSUzI1NiJ9.%%%.abc",
         b"Bearer " + b"a" * 10_000 + b".b.c",
         b"Bearer \xff\xfe.\xc3\xa9.x",
+        # JSON nested deeper than the parser recurses, in the header and in the payload.
+        b"Bearer " + base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=") + b".e30.x",
+        b"Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImtleS0yMDI2LTExIn0."
+        + base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=")
+        + b".x",
         b"Token abc",
         b"",
     ],

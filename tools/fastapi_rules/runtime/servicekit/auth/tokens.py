@@ -3,6 +3,9 @@ with PyJWT against the provider's key set, issuer, audience, lifetime and algori
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import time
 from collections.abc import Sequence
 from typing import Any, Final
@@ -16,7 +19,6 @@ from jwt.exceptions import (
     InvalidAudienceError,
     InvalidIssuerError,
     InvalidSignatureError,
-    InvalidTokenError,
     MissingRequiredClaimError,
     PyJWTError,
 )
@@ -47,6 +49,20 @@ def _reason(error: PyJWTError) -> str:
     if isinstance(error, MissingRequiredClaimError):
         return f"token lacks the {error.claim} claim"
     return next((text for kind, text in _REASONS if isinstance(error, kind)), "invalid token")
+
+
+def _header(token: str) -> dict[str, Any]:
+    """The token's header, read only to choose the key: PyJWT then parses the whole token
+    strictly and verifies it. Read here rather than with jwt.get_unverified_header, which
+    parses and checks every segment: that doubled the cost of a verification."""
+    segment, dot, _ = token.partition(".")
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error, RecursionError):  # nested deep enough to recurse
+        raise Refusal("malformed token") from None
+    if not dot or not isinstance(header, dict):
+        raise Refusal("malformed token")
+    return header
 
 
 def _scopes(claims: dict[str, Any]) -> frozenset[str]:
@@ -98,10 +114,7 @@ class BearerVerifier:
             del self._verified[token]
         if len(token) > MAX_TOKEN_LENGTH:
             raise Refusal("malformed token")
-        try:
-            header = jwt.get_unverified_header(token)
-        except InvalidTokenError:
-            raise Refusal("malformed token") from None
+        header = _header(token)
         algorithm = header.get("alg")
         # Checked before any key is looked up: "none" and HMAC never reach a key.
         if not isinstance(algorithm, str) or algorithm not in self.algorithms:
@@ -122,6 +135,8 @@ class BearerVerifier:
             )
         except PyJWTError as error:
             raise Refusal(_reason(error)) from None
+        except RecursionError:  # a signed payload nested deep enough to recurse
+            raise Refusal("malformed token") from None
         principal = _principal(claims)
         if len(self._verified) >= CACHE_SIZE:
             self._verified.clear()

@@ -1,9 +1,23 @@
-"""The two apps the throughput benchmark compares: the same JSON endpoint on bare FastAPI
-and through servicekit's full middleware stack."""
+"""The apps the benchmarks compare: the same JSON endpoint on bare FastAPI, through
+servicekit's full middleware stack open to anyone, and behind a scope (authenticated)."""
 
-from fastapi import APIRouter, FastAPI
+import functools
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, params
 from pydantic import BaseModel
-from servicekit import ServiceSettings, create_app
+from servicekit import (
+    ApiKeySettings,
+    AuthSettings,
+    DevelopmentIdentity,
+    ServiceSettings,
+    create_app,
+    public,
+    requires,
+)
+from servicekit.auth.api_keys import new_api_key
+from servicekit.auth.development import DEVELOPMENT_ISSUER
 
 
 class Quote(BaseModel):
@@ -23,14 +37,45 @@ def bare() -> FastAPI:
     return app
 
 
-def router() -> APIRouter:
-    routes = APIRouter()
+def router(*policy: params.Depends) -> APIRouter:
+    routes = APIRouter(dependencies=list(policy))
     routes.get("/quotes/{symbol}")(quote)
     return routes
 
 
+# Every middleware on: request IDs, access log, metrics, authentication, rate limit (set
+# high enough never to refuse, so its bookkeeping is measured, not its 429s), body limit.
+RATE_LIMIT = {"default": "100000000/second"}
+
+
 def full() -> FastAPI:
-    # Every middleware on: request IDs, access log, metrics, rate limit (set high enough
-    # never to refuse, so its bookkeeping is measured, not its 429s), body limit.
-    settings = ServiceSettings(rate_limit={"default": "100000000/second"}, log_level="info")
-    return create_app(settings, name="bench", title="Bench", version="1", routers=[router()])
+    settings = ServiceSettings(rate_limit=RATE_LIMIT, log_level="info")
+    return create_app(
+        settings, name="bench", title="Bench", version="1", routers=[router(public())]
+    )
+
+
+@functools.cache
+def credentials() -> tuple[str, str, AuthSettings]:
+    """A bearer token and an API key granting bench:read, and auth settings trusting both."""
+    identity = DevelopmentIdentity.load_or_create(Path(tempfile.mkdtemp(prefix="bench-")))
+    key, digest = new_api_key()
+    auth = AuthSettings(
+        jwks_file=identity.jwks_file,
+        issuer=DEVELOPMENT_ISSUER,
+        audience="bench",
+        api_keys=[ApiKeySettings(client="caller", sha256=digest, scopes=["bench:read"])],
+    )
+    return identity.mint(audience="bench", scopes=["bench:read"]), key, auth
+
+
+def authenticated() -> FastAPI:
+    """The same endpoint needing the scope bench:read, by bearer token or API key."""
+    settings = ServiceSettings(rate_limit=RATE_LIMIT, log_level="info", auth=credentials()[2])
+    return create_app(
+        settings,
+        name="bench",
+        title="Bench",
+        version="1",
+        routers=[router(requires("bench:read"))],
+    )

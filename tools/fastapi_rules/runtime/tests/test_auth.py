@@ -28,7 +28,7 @@ from servicekit import (
 from servicekit.auth.api_keys import ApiKeys, new_api_key
 from servicekit.auth.development import DEVELOPMENT_ISSUER, DevelopmentIdentity
 from servicekit.auth.principal import Refusal
-from servicekit.settings import ApiKeySettings
+from servicekit.settings import ApiKeySettings, ConfigurationError
 from servicekit.testing import app_client
 
 from tools.fastapi_rules.runtime.tests.sample_app import Settings, build
@@ -159,7 +159,7 @@ async def test_a_jwks_file_rotated_in_place_is_read_again_for_an_unknown_kid(tmp
 
 async def test_a_missing_jwks_file_stops_the_start(tmp_path):
     settings = Settings(auth={"jwks_file": tmp_path / "absent.json", "issuer": ISSUER})
-    with pytest.raises(RuntimeError, match=r"absent\.json"):
+    with pytest.raises(ConfigurationError, match=r"absent\.json"):
         async with app_client(build(settings)):
             pass
 

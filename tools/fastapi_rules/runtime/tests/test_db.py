@@ -103,7 +103,7 @@ async def test_a_database_outage_is_a_problem_json_503_and_fails_readiness():
 
 async def test_a_statement_timeout_is_a_503(postgres_dsn):
     settings = database(postgres_dsn, statement_timeout_ms=50)
-    router = APIRouter()
+    router = APIRouter(dependencies=[public()])
 
     @router.get("/slow")
     async def slow(pool: PoolDep) -> dict[str, int]:

@@ -3,6 +3,7 @@ before serving, reports readiness, and authenticates the credentials of each req
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
 
 from servicekit.auth.api_keys import ApiKeys
@@ -10,7 +11,7 @@ from servicekit.auth.jwks import JwksError, KeySet
 from servicekit.auth.principal import Principal, Refusal
 from servicekit.auth.tokens import BearerVerifier
 from servicekit.logs import get_logger
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ConfigurationError, ServiceSettings
 
 log = get_logger("servicekit.auth")
 
@@ -27,7 +28,6 @@ class Authenticator:
         auth = settings.auth
         self.realm = service
         self.environment = settings.environment
-        self._prefix = str(settings.model_config.get("env_prefix", ""))
         self.source = auth.jwks_url or auth.jwks_file
         self.keys = (
             KeySet(
@@ -52,20 +52,28 @@ class Authenticator:
         )
         self.api_keys = ApiKeys(auth.api_keys)
 
-    def configuration_error(self) -> str | None:
-        """Why this service may not start as configured, in one line; None if it may."""
-        if self.keys is None and self.environment not in KEYLESS_ENVIRONMENTS:
-            prefix = self._prefix.upper()
-            return (
-                f"set {prefix}AUTH__JWKS_URL or {prefix}AUTH__JWKS_FILE (with "
-                f"{prefix}AUTH__ISSUER): {self.environment} needs an identity provider's keys "
-                "to verify bearer tokens (docs/security.md)"
-            )
-        return None
+    def configuration_errors(self, settings: ServiceSettings) -> list[str]:
+        """What the service lacks to start (servicekit.serve says it in one line each):
+        outside development and tests, the identity provider's keys."""
+        if isinstance(self.source, Path) and not self.source.is_file():
+            variable = settings.env_name("auth", "jwks_file")
+            return [f"{variable}={self.source}: no such file; point it at the JWKS (JSON)"]
+        if self.keys is not None or self.environment in KEYLESS_ENVIRONMENTS:
+            return []
+        url, file = settings.env_name("auth", "jwks_url"), settings.env_name("auth", "jwks_file")
+        issuer = settings.env_name("auth", "issuer")
+        return [
+            f"{url} (or {file}) is not set: in {self.environment} bearer tokens are verified "
+            f"with the identity provider's keys; set it and {issuer} (docs/security.md)"
+        ]
 
     async def start(self) -> None:
-        if (error := self.configuration_error()) is not None:
-            raise RuntimeError(error)
+        # Also checked here, for servers other than servicekit.serve.
+        if self.keys is None and self.environment not in KEYLESS_ENVIRONMENTS:
+            raise ConfigurationError(
+                f"{self.environment} needs an identity provider's JWKS (auth.jwks_url or "
+                "auth.jwks_file) to verify bearer tokens"
+            )
         if self.keys is None:
             log.warning(
                 "no JWKS configured: every bearer token is refused",
@@ -77,7 +85,7 @@ class Authenticator:
             await self.keys.refresh(force=True)
         except JwksError as error:
             if not isinstance(self.source, str):
-                raise RuntimeError(f"JWKS file {self.source}: {error}") from None
+                raise ConfigurationError(f"JWKS file {self.source}: {error}") from None
             # A provider that is down now may be up in a moment: not ready until then
             # (check() retries), rather than a service that never starts.
             log.error("JWKS unavailable at start", source=self.source, error=str(error))

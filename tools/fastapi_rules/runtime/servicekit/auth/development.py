@@ -136,21 +136,21 @@ def development_identity(
     scopes: Sequence[str],
     examples: Sequence[str] = (),
     directory: Path | None = None,
+    wanted: bool | None = None,
 ) -> DevelopmentIdentity | None:
     """Under ``bazel run`` in development with no JWKS configured: makes ``settings`` trust
     the development identity and prints a token granting ``scopes`` and ``examples``
     (command lines in which ``{token}`` and ``{url}`` are replaced). Else None: tests,
-    images and configured services are left alone.
+    images and configured services are left alone. ``wanted`` replaces the test for
+    ``bazel run`` (a service that serves a test as ``bazel run`` would).
 
     Call it before create_app, as a service's main module does for its one-command run.
     The token goes to standard error as plain text, never into the JSON log on standard
     output (docs/security.md).
     """
-    if (
-        "BUILD_WORKSPACE_DIRECTORY" not in os.environ
-        or settings.environment != "development"
-        or settings.auth.has_jwks
-    ):
+    if wanted is None:
+        wanted = "BUILD_WORKSPACE_DIRECTORY" in os.environ
+    if not wanted or settings.environment != "development" or settings.auth.has_jwks:
         return None
     identity = DevelopmentIdentity.load_or_create(directory)
     settings.auth.jwks_file = identity.jwks_file
@@ -165,7 +165,7 @@ def development_identity(
         f"{prefix}AUTH__JWKS_FILE): tokens signed by {identity.directory} are trusted.",
         f"  bearer token for {audience}, valid {DEFAULT_TTL_S // 3600} h, scopes "
         f"{' '.join(scopes) or '(none)'}:",
-        f"    {token}",
+        f"    export TOKEN={token}",
         *(["  try:"] if examples else []),
         *(f"    {line.replace('{token}', token).replace('{url}', url)}" for line in examples),
         f"  more tokens: {DEV_TOKEN_TOOL} -- --audience {audience} --scope SCOPE",

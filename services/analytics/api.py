@@ -16,6 +16,7 @@ from servicekit import (
     Timestamp,
     problem_response,
     problem_schema,
+    requires,
     validation_problem,
 )
 
@@ -33,6 +34,13 @@ from .schemas import (
     TradeBatchResult,
     TradeIn,
 )
+
+# Who may call what (docs/security.md): reading statistics, candles, symbols and
+# predictions needs analytics:read; recording trades needs analytics:write.
+READ_SCOPE = "analytics:read"
+WRITE_SCOPE = "analytics:write"
+READ = [requires(READ_SCOPE)]
+WRITE = [requires(WRITE_SCOPE)]
 
 router = APIRouter(prefix="/v1")
 
@@ -172,6 +180,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/trades",
     status_code=201,
+    dependencies=WRITE,
     tags=["trades"],
     summary="Record one trade",
     description="Idempotent on client_trade_id: the same trade sent again gets the same "
@@ -188,6 +197,7 @@ async def post_trade(trade: TradeIn, request: Request, pool: PoolDep) -> Trade:
 @router.post(
     "/trades/batch",
     status_code=201,
+    dependencies=WRITE,
     tags=["trades"],
     summary=f"Record up to {MAX_BATCH} trades",
     description=f"1 to {MAX_BATCH} trades, stored in one transaction: all or none. Each "
@@ -240,6 +250,7 @@ async def _check_query(
 
 @router.get(
     "/symbols/{symbol}/stats",
+    dependencies=READ,
     tags=["statistics"],
     summary="Trade statistics of a symbol over a window",
     description="""Over the trades with start <= executed_at < end (either bound may be left
@@ -271,6 +282,7 @@ async def symbol_stats(
 
 @router.get(
     "/symbols/{symbol}/candles",
+    dependencies=READ,
     tags=["statistics"],
     summary="OHLC candles of a symbol",
     description="One candle per interval that has trades, from PostgreSQL's date_bin with "
@@ -302,6 +314,7 @@ async def symbol_candles(
 
 @router.get(
     "/symbols",
+    dependencies=READ,
     tags=["symbols"],
     summary="Symbols with their last trade",
     description="Every known symbol in alphabetical order, with the price and time of its "

@@ -4,6 +4,10 @@ Under `bazel run` with no ANALYTICS_DATABASE__URL, the service starts a throwawa
 PostgreSQL of its own (Debian's server, as the tests' plugin does) and loads sample trades,
 so one command shows real statistics and predictions; ANALYTICS_EMBEDDED_DATABASE=true asks
 for the same elsewhere. Images have no PostgreSQL server: there the URL is required.
+
+Every endpoint needs a bearer token or an API key (docs/security.md). Where the service
+brings its own database it also trusts the development identity and prints a token with
+analytics:read and analytics:write, and a curl line that records a trade with it.
 """
 
 import asyncio
@@ -14,10 +18,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from pydantic import SecretStr
-from servicekit import PostgresPool, create_app, get_logger
+from servicekit import PostgresPool, create_app, development_identity, get_logger
 from servicekit.postgres_server import PostgresServer, start_postgres
 
-from .api import router
+from .api import READ_SCOPE, WRITE_SCOPE, router
 from .inference.api import router as predictions
 from .inference.component import InferenceComponent
 from .migrations import load_migrations, migrate
@@ -113,6 +117,22 @@ def embedded(settings: Settings) -> PostgresServer | None:
     return server
 
 
+# Printed beside the development token under `bazel run`: a trade recorded with it.
+EXAMPLE = (
+    "curl -s -X POST {url}/v1/trades -H 'Authorization: Bearer {token}' "
+    '-H \'content-type: application/json\' -d \'{"client_trade_id": "try-1", '
+    '"symbol": "AAPL", "size": "100", "price": "187.25", '
+    '"executed_at": "2026-01-05T14:30:00Z"}\''
+)
+
 settings = Settings()
+# Where the service brings its own database it also trusts the development identity, and
+# prints a token to call it with (docs/security.md); elsewhere it needs a JWKS.
+development_identity(
+    settings,
+    scopes=[READ_SCOPE, WRITE_SCOPE],
+    examples=[EXAMPLE],
+    wanted=wants_embedded_database(settings, os.environ),
+)
 server = embedded(settings)
 app = build_app(settings, sample_data=server is not None, embedded_server=server)

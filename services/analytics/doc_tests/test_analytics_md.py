@@ -5,7 +5,8 @@ sample trades.
 Each ```sh block holding a curl command is one example; the ```http block right after it
 is what curl prints (`curl -i`: status line, headers, body), where `...` stands for any
 text. The examples run in the doc's order, as a reader would paste them, since later ones
-read what earlier ones stored; the doc's port is replaced by the test's free port.
+read what earlier ones stored; the doc's port is replaced by the test's free port, and
+`$TOKEN` by the token the service printed at start, as a reader's shell would.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ ELLIPSIS = "..."
 # nothing piped or chained, so that the answer below it is that command's.
 SHELL_OPERATORS = "();<>|&\n"
 STATUS_LINE = re.compile(r"HTTP/\S+ (\d{3})\b")
+# The line of the service's development banner that a reader pastes into their shell.
+EXPORT_TOKEN = re.compile(r"^\s*export TOKEN=(\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -122,9 +125,15 @@ def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> 
             time.sleep(0.2)
 
 
+@dataclass(frozen=True)
+class Service:
+    address: str
+    token: str
+
+
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of the service, started as `bazel run` starts it."""
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The service, started as `bazel run` starts it, and the token it printed."""
     port = free_port()
     env = {
         **os.environ,
@@ -139,6 +148,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "ANALYTICS_EMBEDDED_DATABASE": "true",
         # Stop at once when the module is done; no load balancer to drain for.
         "DRAIN_SECONDS": "0",
+        # The development key pair of this test only, not the machine's.
+        "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache")),
     }
     env.pop("ANALYTICS_DATABASE__URL", None)
     log = tmp_path_factory.mktemp("service") / "service.log"
@@ -149,7 +160,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_ready(base, process, log)
-        yield f"127.0.0.1:{port}"
+        printed = EXPORT_TOKEN.search(log.read_text())
+        assert printed, f"the service printed no 'export TOKEN=' line:\n{log.read_text()}"
+        yield Service(f"127.0.0.1:{port}", printed[1])
     finally:
         # Ctrl-C, as under `bazel run`: uvicorn shuts down, then re-raises SIGINT, and the
         # KeyboardInterrupt runs main.py's atexit, which stops the embedded PostgreSQL. (A
@@ -182,9 +195,9 @@ def request_line(argv: list[str]) -> tuple[str, str]:
     return method, urllib.parse.urlsplit("http://" + url).path
 
 
-def test_every_endpoint_has_an_example(service: str) -> None:
+def test_every_endpoint_has_an_example(service: Service) -> None:
     # From the running service's OpenAPI document: a new endpoint needs its example here.
-    with urllib.request.urlopen(f"http://{service}/openapi.json", timeout=10) as answer:
+    with urllib.request.urlopen(f"http://{service.address}/openapi.json", timeout=10) as answer:
         paths = json.load(answer)["paths"]
     asked = [request_line(example.argv) for example in EXAMPLES]
     missing = []
@@ -199,7 +212,7 @@ def test_every_endpoint_has_an_example(service: str) -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: f"line {e.line}")
-def test_example(example: Example, curl: str, service: str) -> None:
+def test_example(example: Example, curl: str, service: Service) -> None:
     where = f"{DOC.name}:{example.line}"
     argv = example.argv
     operators = [word for word in argv if set(word) <= set(SHELL_OPERATORS)]
@@ -213,7 +226,13 @@ def test_example(example: Example, curl: str, service: str) -> None:
     assert expected_status, f"{where}: the answer starts with curl -i's status line"
 
     ran = subprocess.run(
-        [curl, *(arg.replace(DOC_ADDRESS, service) for arg in argv[1:])],
+        [
+            curl,
+            *(
+                arg.replace(DOC_ADDRESS, service.address).replace("$TOKEN", service.token)
+                for arg in argv[1:]
+            ),
+        ],
         capture_output=True,
         text=True,
         timeout=60,

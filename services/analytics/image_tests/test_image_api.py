@@ -2,11 +2,13 @@
 
 The image built by //services/analytics:image is loaded into a private podman store and
 run as production runs it (uid 65532, read-only root file system, tmpfs /tmp, no
-capabilities, no privilege escalation) on the host network, with ANALYTICS_DATABASE__URL
-naming a throwaway PostgreSQL on loopback. Trades go in, statistics, candles and
-symbols come out and are checked against values computed here; predictions come from the
-ONNX model in the image; the trades are then read back from PostgreSQL itself, and the
-container must drain and exit 0 on SIGTERM.
+capabilities, no privilege escalation) on the host network, in the production environment,
+with ANALYTICS_DATABASE__URL naming a throwaway PostgreSQL on loopback and
+ANALYTICS_AUTH__JWKS_URL an identity provider's key set served here. Every request
+carries a bearer token of that provider; without one, a trade is a 401 problem. Trades
+go in, statistics, candles and symbols come out and are checked against values computed
+here; predictions come from the ONNX model in the image; the trades are then read back
+from PostgreSQL itself, and the container must drain and exit 0 on SIGTERM.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ import operator
 import os
 import random
 import statistics
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +44,7 @@ from service_container import (
     throwaway_database,
     wait_until_ready,
 )
-from servicekit.testing import free_port
+from servicekit.testing import TokenIssuer, free_port
 
 MANIFEST = json.loads(Path(os.environ["MANIFEST"]).read_text())
 REPO_TAG = MANIFEST["image"]["repo_tag"]
@@ -109,18 +114,67 @@ class Service:
     database_url: str
 
 
+@contextmanager
+def served_jwks(document: bytes) -> Iterator[str]:
+    """The identity provider's JWKS endpoint on loopback, which the container (on the
+    host network) fetches; its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(document)))
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/certs"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
-def service() -> Iterator[Service]:
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> TokenIssuer:
+    return TokenIssuer.create(tmp_path_factory.mktemp("identity"), audience=MANIFEST["name"])
+
+
+@pytest.fixture(scope="module")
+def service(issuer: TokenIssuer) -> Iterator[Service]:
     image_id = Path(os.environ["IMAGE_ID"]).read_text().strip()
-    with private_podman() as podman, throwaway_database() as database_url:
+    jwks = issuer.identity.jwks_file.read_bytes()
+    with (
+        private_podman() as podman,
+        throwaway_database() as database_url,
+        served_jwks(jwks) as jwks_url,
+    ):
         load_image(podman, Path(os.environ["TARBALL"]), REPO_TAG, image_id)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = {"ANALYTICS_DATABASE__URL": database_url}
+        env = {
+            "ANALYTICS_DATABASE__URL": database_url,
+            "ANALYTICS_ENVIRONMENT": "production",
+            "ANALYTICS_AUTH__JWKS_URL": jwks_url,
+            "ANALYTICS_AUTH__ISSUER": str(issuer.auth.issuer),
+        }
         with service_container(podman, REPO_TAG, port, env) as container:
             wait_until_ready(podman, container, base_url + READY_PATH)
-            with httpx.Client(base_url=base_url, timeout=10) as http:
+            headers = issuer.headers("analytics:read", "analytics:write", subject="image-test")
+            with httpx.Client(base_url=base_url, timeout=10, headers=headers) as http:
                 yield Service(podman, container, base_url, http, database_url)
+
+
+def test_a_trade_without_a_token_is_a_401_problem(service: Service) -> None:
+    answer = httpx.post(service.base_url + "/v1/trades", json=SINGLE.body(), timeout=10)
+    assert answer.status_code == 401, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["www-authenticate"].startswith('Bearer realm="analytics"')
 
 
 @pytest.fixture(scope="module")
@@ -293,3 +347,22 @@ def test_sigterm_drains_and_exits_0(service: Service) -> None:
         "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", service.container
     )
     assert state == "exited 0"
+
+
+def test_in_production_without_a_jwks_the_image_refuses_to_start_in_one_line(
+    service: Service,
+) -> None:
+    refused = service.podman.run(
+        "run", "--rm", "--network", "host",
+        "--env", f"PORT={free_port()}",
+        "--env", f"ANALYTICS_DATABASE__URL={service.database_url}",
+        "--env", "ANALYTICS_ENVIRONMENT=production",
+        REPO_TAG,
+        check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.stderr.splitlines()[-1:] == [
+        "analytics: cannot start: ANALYTICS_AUTH__JWKS_URL (or ANALYTICS_AUTH__JWKS_FILE) is "
+        "not set: in production bearer tokens are verified with the identity provider's keys; "
+        "set it and ANALYTICS_AUTH__ISSUER (docs/security.md)"
+    ]

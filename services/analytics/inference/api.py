@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
+from servicekit import requires
 
 from services.analytics.inference.component import InferenceComponent
 from services.analytics.inference.features import HORIZON, WINDOW
@@ -85,7 +86,8 @@ def _component(request: Request) -> InferenceComponent:
 
 ComponentDep = Annotated[InferenceComponent, Depends(_component)]
 
-router = APIRouter(prefix="/v1", tags=["predictions"])
+# Predictions read nothing a caller could change: the read scope (../api.py, security.md).
+router = APIRouter(prefix="/v1", tags=["predictions"], dependencies=[requires("analytics:read")])
 
 
 def _ref(component: InferenceComponent) -> ModelRef:

@@ -27,6 +27,8 @@ import pytest
 from servicekit.postgres_server import PostgresServer, start_postgres
 from servicekit.testing import free_port
 
+from services.analytics.tests.credentials import SERVICE_KEY, SERVICE_KEY_ENV
+
 PROBLEM = "application/problem+json"
 WRITERS = 8
 READERS = 2
@@ -66,6 +68,7 @@ def service(database: PostgresServer, tmp_path: Path) -> Iterator[Service]:
         # The load below is far above what a per-client limit would let through.
         "ANALYTICS_RATE_LIMIT__ENABLED": "false",
         "ANALYTICS_LOG_LEVEL": "error",
+        **SERVICE_KEY_ENV,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "servicekit.serve", "--app", "services.analytics.main:app",
@@ -184,7 +187,9 @@ async def test_database_outage_under_load(service: Service, database: PostgresSe
     load, health = Load(), Probe()
     limits = httpx.Limits(max_connections=WRITERS + READERS + 2)
     async with (
-        httpx.AsyncClient(base_url=service.url, timeout=10, limits=limits) as client,
+        httpx.AsyncClient(
+            base_url=service.url, timeout=10, limits=limits, headers={"X-API-Key": SERVICE_KEY}
+        ) as client,
         httpx.AsyncClient(base_url=service.url, timeout=5) as monitor,
     ):
         tasks = [asyncio.create_task(write(client, load, n)) for n in range(WRITERS)]

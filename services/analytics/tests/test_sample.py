@@ -4,20 +4,23 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from servicekit import DatabaseSettings, RateLimitSettings
-from servicekit.testing import app_client
+from servicekit.testing import TokenIssuer, app_client
 
+from services.analytics.api import READ_SCOPE
 from services.analytics.main import build_app
 from services.analytics.sample import STARTING_PRICES, TRADES_PER_SYMBOL, sample_trades
 from services.analytics.settings import Settings
 
 
-async def test_an_empty_database_gets_the_sample_once(postgres_dsn: str):
+async def test_an_empty_database_gets_the_sample_once(postgres_dsn: str, issuer: TokenIssuer):
     settings = Settings(
         database=DatabaseSettings(url=postgres_dsn),
         rate_limit=RateLimitSettings(enabled=False),
+        auth=issuer.auth,
     )
     for _ in range(2):  # the second start finds trades and adds none
-        async with app_client(build_app(settings, sample_data=True)) as client:
+        app = build_app(settings, sample_data=True)
+        async with app_client(app, headers=issuer.headers(READ_SCOPE)) as client:
             client: httpx.AsyncClient
             stats = (await client.get("/v1/symbols/AAPL/stats")).json()
             assert stats["trade_count"] == TRADES_PER_SYMBOL

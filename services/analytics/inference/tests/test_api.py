@@ -17,7 +17,7 @@ from services.analytics.inference.features import WINDOW
 from services.analytics.inference.model import OnnxModel
 from services.analytics.inference.train import MODEL_NAME
 
-from .conftest import make_app
+from .conftest import CALLER, make_app
 
 Client = tuple[httpx.AsyncClient, InferenceComponent]
 
@@ -124,7 +124,7 @@ async def test_burst_of_64_is_batched_and_health_answers_during_it(
 
     monkeypatch.setattr(OnnxModel, "run", slow_run)
     component = InferenceComponent()
-    async with app_client(make_app(component)) as http:
+    async with app_client(make_app(component), headers=CALLER) as http:
         await http.post("/v1/predictions", json={"returns": EXAMPLE_RETURNS})  # warm up
         assert component.model is not None
         model = component.model

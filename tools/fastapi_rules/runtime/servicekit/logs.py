@@ -10,6 +10,8 @@ logger          the emitting logger, e.g. ``uvicorn.error``, ``servicekit.access
 service         the service name, of the app whose request or lifespan logs the line
 request_id      the request's ``X-Request-ID``, on every line logged while serving it
 method, route, path, status, duration_ms, client   on access lines
+subject, client_id, auth   on access lines of authenticated requests (never a credential)
+auth_error      on access lines of requests whose credential was refused: why
 exception       the traceback, on errors
 ==============  ==============================================================
 

@@ -71,7 +71,9 @@ def build_app(
     ``sample_data``, an empty trades table gets the sample trades at startup;
     ``embedded_server`` is stopped when the app shuts down."""
     database = PostgresPool(settings.database)
-    inference = InferenceComponent()
+    inference = InferenceComponent(
+        window_s=settings.inference.window_s, max_batch=settings.inference.max_batch
+    )
     migrations = load_migrations()
 
     @asynccontextmanager

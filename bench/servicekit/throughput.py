@@ -13,27 +13,17 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from servicekit.testing import free_port
 
+from bench.loadgen import INSTALL_HINT, SERVER_CPU, pinned, wait_until_ok, wrk
+
 APPS = {"bare": "bench.servicekit.apps:bare", "full": "bench.servicekit.apps:full"}
-
-
-# Server and load generator each get a core of their own, so that neither steals the
-# other's time and the comparison measures the server alone.
-SERVER_CPU, LOAD_CPU = "1", "0"
-
-
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    return ["taskset", "--cpu-list", cpu, *command] if shutil.which("taskset") else command
 
 
 def start(factory: str, port: int) -> subprocess.Popen[bytes]:
@@ -45,37 +35,21 @@ def start(factory: str, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,  # the full stack's access lines: formatted, then dropped
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/quotes/AAPL"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(f"{factory} did not start") from None
-            time.sleep(0.1)
+    try:
+        wait_until_ok(f"http://127.0.0.1:{port}/quotes/AAPL", server, timeout_s=30)
+    except RuntimeError:
+        server.kill()
+        raise RuntimeError(f"{factory} did not start") from None
+    return server
 
 
-def wrk(port: int, duration: int, connections: int) -> float:
-    result = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{duration}s",
-            f"http://127.0.0.1:{port}/quotes/AAPL",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+def requests_per_second(port: int, duration: int, connections: int) -> float:
+    report = wrk(
+        f"http://127.0.0.1:{port}/quotes/AAPL", duration_s=duration, connections=connections
     )
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
-    if errors:
-        raise RuntimeError(f"{errors.group(1)} requests failed:\n{result.stdout}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+    if report.error_count:
+        raise RuntimeError(f"{report.error_count} requests failed: {report.errors}")
+    return report.rps
 
 
 def main() -> int:
@@ -85,7 +59,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        print("throughput: wrk is not installed: apt-get install wrk (tools/bazel has it)")
+        print(f"throughput: {INSTALL_HINT}")
         return 1
 
     runs: dict[str, list[float]] = {name: [] for name in APPS}
@@ -94,8 +68,8 @@ def main() -> int:
             port = free_port()
             server = start(factory, port)
             try:
-                wrk(port, 2, args.connections)  # warm-up
-                rps = wrk(port, args.duration, args.connections)
+                requests_per_second(port, 2, args.connections)  # warm-up
+                rps = requests_per_second(port, args.duration, args.connections)
             finally:
                 server.terminate()
                 server.wait()

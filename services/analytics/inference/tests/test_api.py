@@ -5,6 +5,8 @@ import re
 import threading
 import time
 
+import fastapi.dependencies.utils
+import fastapi.routing
 import httpx
 import numpy as np
 import pytest
@@ -54,6 +56,27 @@ async def test_one_prediction(client: Client) -> None:
     body = response.json()
     assert body["model"] == {"name": MODEL_NAME, "version": "1"}
     assert body["volatility"] == await component.predict(EXAMPLE_RETURNS)
+
+
+async def test_a_prediction_takes_no_thread_pool_hop(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # FastAPI runs sync dependencies and endpoints in a thread pool: a hop per request,
+    # which bench/analytics measured (only the model call belongs off the event loop).
+    hops = 0
+    original = fastapi.dependencies.utils.run_in_threadpool
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal hops
+        hops += 1
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.dependencies.utils, "run_in_threadpool", counted)
+    monkeypatch.setattr(fastapi.routing, "run_in_threadpool", counted)
+    http, _ = client
+    response = await http.post("/v1/predictions", json={"returns": EXAMPLE_RETURNS})
+    assert response.status_code == 200
+    assert hops == 0
 
 
 async def test_batch_equals_singles(client: Client) -> None:

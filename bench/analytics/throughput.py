@@ -273,6 +273,9 @@ def main() -> int:
         "--batching-connections", type=int, default=64, help="connections of the on/off pair"
     )
     parser.add_argument("--endpoints", nargs="+", choices=[e.name for e in ENDPOINTS], default=None)
+    parser.add_argument(
+        "--window-s", type=float, help="batching window of the 'on' service (default: its own)"
+    )
     parser.add_argument("--postgres-cpu", default=LOAD_CPU, help="taskset CPU list of PostgreSQL")
     parser.add_argument("--output", type=Path, help="default: bench/analytics/results.json")
     args = parser.parse_args()
@@ -300,6 +303,8 @@ def main() -> int:
         print(f"database: {migrations} migrations, {trades} sample trades", flush=True)
         log_dir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))
         for name, extra_env in BATCHING.items():
+            if name == "on" and args.window_s is not None:
+                extra_env = {"ANALYTICS_INFERENCE__WINDOW_S": str(args.window_s)}
             servers[name] = start_server(name, dsn, extra_env, log_dir)
         bench = Bench(dsn, postgres, args.duration, args.warmup, token)
         for round_number in range(1, args.rounds + 1):

@@ -49,7 +49,15 @@ from bench.analytics.workload import (
     post_json_lua,
     summarize,
 )
-from bench.loadgen import INSTALL_HINT, LOAD_CPU, SERVER_CPU, pinned, wait_until_ok, wrk
+from bench.loadgen import (
+    INSTALL_HINT,
+    LOAD_CPU,
+    SERVER_CPU,
+    WrkReport,
+    pinned,
+    wait_until_ok,
+    wrk,
+)
 
 APP = "services.analytics.main:app"
 # "Off" is one model call per request: no window to wait for others, batches of one.
@@ -183,17 +191,15 @@ class Bench:
         self, server: Server, endpoint: Endpoint, connections: int, round_number: int
     ) -> dict[str, Any]:
         url = server.url(endpoint.path)
-        script, prefix = "", ""
+        script = ""
         if endpoint is INFERENCE:
             script = post_json_lua(prediction_body())
         if endpoint is INGEST:
             script = ingest_lua()
+        # Client trade IDs start with a prefix of their own per run: its rows are counted.
         tag = f"{self.token}-r{round_number}-c{connections}-{server.name}"
 
-        def load(duration_s: int, phase: str) -> Any:
-            # A trade ID prefix of its own per run: the rows it inserted are counted after.
-            nonlocal prefix
-            prefix = f"{tag}-{phase}"
+        def load(duration_s: int, prefix: str) -> WrkReport:
             # A second ago: the service refuses trades more than a minute in the future.
             executed_at = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
             args = (prefix, executed_at) if endpoint is INGEST else ()
@@ -201,13 +207,13 @@ class Bench:
                 url, duration_s=duration_s, connections=connections, script=script, args=args
             )
 
-        load(self.warmup_s, "warmup")
+        load(self.warmup_s, f"{tag}-warmup")
         metrics_before = server.metrics() if endpoint is INFERENCE else ""
         cpu_before = cpu_seconds(server.process.pid)
         postgres_before = _postgres_cpu(self.postgres)
         load_before = os.getloadavg()[0]
         started = time.monotonic()
-        report = load(self.duration_s, "run")
+        report = load(self.duration_s, f"{tag}-run")
         wall_s = time.monotonic() - started
         cpu_s = cpu_seconds(server.process.pid) - cpu_before
         postgres_after = _postgres_cpu(self.postgres)
@@ -231,7 +237,7 @@ class Bench:
             "loadavg_1m_before": load_before,
         }
         if endpoint is INGEST:
-            inserted = asyncio.run(_count_inserted(self.dsn, prefix + "-"))
+            inserted = asyncio.run(_count_inserted(self.dsn, f"{tag}-run-"))
             ok = report.requests - report.errors["status"]
             # Requests still in flight when wrk stops may insert too, hence at least.
             if inserted < ok:
@@ -284,8 +290,14 @@ def main() -> int:
             print(f"throughput: {INSTALL_HINT if tool == 'wrk' else 'taskset is missing'}")
             return 1
     endpoints = [e for e in ENDPOINTS if args.endpoints is None or e.name in args.endpoints]
-    connections = sorted(set(args.connections) | {args.batching_connections})
-    loads = sum(len(connections) + (e is INFERENCE) for e in endpoints)
+    connections = {
+        # Inference also at the on/off pair's connections, which then runs twice.
+        e: sorted(
+            set(args.connections) | ({args.batching_connections} if e is INFERENCE else set())
+        )
+        for e in endpoints
+    }
+    loads = sum(len(counts) + (e is INFERENCE) for e, counts in connections.items())
     print(
         f"{args.rounds} rounds of {loads} runs of {args.warmup} + {args.duration} s: about "
         f"{args.rounds * loads * (args.warmup + args.duration) // 60 + 1} minutes",
@@ -296,12 +308,12 @@ def main() -> int:
     runs: list[dict[str, Any]] = []
     postgres = start_postgres()
     servers: dict[str, Server] = {}
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))  # the servers' stderr
     try:
         pin_postgres(postgres, args.postgres_cpu)
         dsn = postgres.create_database()
         migrations, trades = asyncio.run(prepare(dsn))
         print(f"database: {migrations} migrations, {trades} sample trades", flush=True)
-        log_dir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))
         for name, extra_env in BATCHING.items():
             if name == "on" and args.window_s is not None:
                 extra_env = {"ANALYTICS_INFERENCE__WINDOW_S": str(args.window_s)}
@@ -309,7 +321,7 @@ def main() -> int:
         bench = Bench(dsn, postgres, args.duration, args.warmup, token)
         for round_number in range(1, args.rounds + 1):
             for endpoint in endpoints:
-                for count in connections:
+                for count in connections[endpoint]:
                     if endpoint is INFERENCE and count == args.batching_connections:
                         # Alternating which goes first: drift hits on and off alike.
                         order = ["on", "off"] if round_number % 2 else ["off", "on"]
@@ -321,6 +333,7 @@ def main() -> int:
         for server in servers.values():
             server.stop()
         postgres.stop()
+        shutil.rmtree(log_dir, ignore_errors=True)
 
     table_rows = summarize([r for r in runs if r["server"] == "on"])
     paths = {e.name: f"{e.method} {e.path}" for e in ENDPOINTS}

@@ -79,7 +79,11 @@ def parse_report(stdout: str) -> WrkReport:
     )
 
 
-def pinned(cpu: str, command: list[str]) -> list[str]:
+def pinned(cpu: str, command: list[str], nice: int = 0) -> list[str]:
+    """``command`` on the CPUs ``cpu`` (a taskset list), at niceness ``nice`` when that is
+    not 0 (a negative one needs root: runs ahead of the machine's other work)."""
+    if nice:
+        command = ["nice", "-n", str(nice), *command]
     return ["taskset", "--cpu-list", cpu, *command] if shutil.which("taskset") else command
 
 
@@ -91,10 +95,11 @@ def wrk(
     script: str = "",
     args: tuple[str, ...] = (),
     timeout_s: int = 10,
+    nice: int = 0,
 ) -> WrkReport:
     """One wrk run (one thread, on LOAD_CPU) against ``url``. ``script`` is Lua that shapes
     the requests (wrk's scripting API); the report hook is appended to it, so it must not
-    define done(). ``args`` reach the script's init(args)."""
+    define done(). ``args`` reach the script's init(args); ``nice`` as in ``pinned``."""
     if shutil.which("wrk") is None:
         raise RuntimeError(INSTALL_HINT)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-") as lua:
@@ -108,7 +113,7 @@ def wrk(
         if args:
             command += ["--", *args]
         result = subprocess.run(
-            pinned(LOAD_CPU, command), capture_output=True, text=True, check=False
+            pinned(LOAD_CPU, command, nice), capture_output=True, text=True, check=False
         )
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")

@@ -42,6 +42,7 @@ from bench.analytics.workload import (
     STATS_SYMBOL,
     Endpoint,
     children,
+    cpu_list,
     cpu_seconds,
     ingest_lua,
     markdown_table,
@@ -90,7 +91,9 @@ class Server:
             self.process.wait()
 
 
-def start_server(name: str, dsn: str, extra_env: dict[str, str], log_dir: Path) -> Server:
+def start_server(
+    name: str, dsn: str, extra_env: dict[str, str], log_dir: Path, nice: int
+) -> Server:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -112,7 +115,7 @@ def start_server(name: str, dsn: str, extra_env: dict[str, str], log_dir: Path) 
     log = log_dir / f"{name}.log"
     process = subprocess.Popen(
         pinned(SERVER_CPU, [sys.executable, "-m", "servicekit.serve", "--app", APP,
-                            "--port", str(port)]),
+                            "--port", str(port)], nice),
         env=env,
         # The JSON access lines are formatted and written, as in production, then dropped.
         stdout=subprocess.DEVNULL,
@@ -159,15 +162,14 @@ async def _count_inserted(dsn: str, prefix: str) -> int:
         await connection.close()
 
 
-def pin_postgres(postgres: PostgresServer, cpu: str) -> None:
-    """PostgreSQL onto ``cpu``: the postmaster and the processes it already has; backends
-    it forks later inherit its affinity."""
+def pin_postgres(postgres: PostgresServer, cpus: set[int], nice: int) -> None:
+    """PostgreSQL onto ``cpus`` at niceness ``nice``: the postmaster and the processes it
+    already has; backends it forks later inherit both."""
     for pid in [postgres.process.pid, *children(postgres.process.pid)]:
-        subprocess.run(
-            ["taskset", "--all-tasks", "--cpu-list", "--pid", cpu, str(pid)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        with contextlib.suppress(ProcessLookupError):  # a helper that has exited since
+            os.sched_setaffinity(pid, cpus)
+            if nice:
+                os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
 def _postgres_cpu(postgres: PostgresServer) -> dict[int, float]:
@@ -186,6 +188,7 @@ class Bench:
     duration_s: int
     warmup_s: int
     token: str
+    nice: int
 
     def run(
         self, server: Server, endpoint: Endpoint, connections: int, round_number: int
@@ -204,7 +207,12 @@ class Bench:
             executed_at = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
             args = (prefix, executed_at) if endpoint is INGEST else ()
             return wrk(
-                url, duration_s=duration_s, connections=connections, script=script, args=args
+                url,
+                duration_s=duration_s,
+                connections=connections,
+                script=script,
+                args=args,
+                nice=self.nice,
             )
 
         load(self.warmup_s, f"{tag}-warmup")
@@ -282,6 +290,12 @@ def main() -> int:
     parser.add_argument(
         "--window-s", type=float, help="batching window of the 'on' service (default: its own)"
     )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=-10 if os.geteuid() == 0 else 0,
+        help="niceness of the service, PostgreSQL and wrk (default -10 as root, else 0)",
+    )
     parser.add_argument("--postgres-cpu", default=LOAD_CPU, help="taskset CPU list of PostgreSQL")
     parser.add_argument("--output", type=Path, help="default: bench/analytics/results.json")
     args = parser.parse_args()
@@ -310,15 +324,15 @@ def main() -> int:
     servers: dict[str, Server] = {}
     log_dir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))  # the servers' stderr
     try:
-        pin_postgres(postgres, args.postgres_cpu)
+        pin_postgres(postgres, cpu_list(args.postgres_cpu), args.nice)
         dsn = postgres.create_database()
         migrations, trades = asyncio.run(prepare(dsn))
         print(f"database: {migrations} migrations, {trades} sample trades", flush=True)
         for name, extra_env in BATCHING.items():
             if name == "on" and args.window_s is not None:
                 extra_env = {"ANALYTICS_INFERENCE__WINDOW_S": str(args.window_s)}
-            servers[name] = start_server(name, dsn, extra_env, log_dir)
-        bench = Bench(dsn, postgres, args.duration, args.warmup, token)
+            servers[name] = start_server(name, dsn, extra_env, log_dir, args.nice)
+        bench = Bench(dsn, postgres, args.duration, args.warmup, token, args.nice)
         for round_number in range(1, args.rounds + 1):
             for endpoint in endpoints:
                 for count in connections[endpoint]:

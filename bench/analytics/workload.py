@@ -98,6 +98,15 @@ def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_list(text: str) -> set[int]:
+    """The CPUs of a taskset-style list: "0", "0,2", "0-3"."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
 def children(pid: int, proc: Path = Path("/proc")) -> list[int]:
     """Direct children of a process (PostgreSQL's backends are the postmaster's)."""
     found: list[int] = []

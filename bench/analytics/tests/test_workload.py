@@ -10,6 +10,7 @@ from bench.analytics.workload import (
     INGEST_SYMBOLS,
     STATS_SYMBOL,
     children,
+    cpu_list,
     cpu_seconds,
     ingest_lua,
     markdown_table,
@@ -60,6 +61,12 @@ def test_children_lists_every_thread_s_children(tmp_path: Path) -> None:
     (tmp_path / "7" / "task" / "10").mkdir()
     (tmp_path / "7" / "task" / "10" / "children").write_text("11")
     assert sorted(children(7, proc=tmp_path)) == [8, 9, 11]
+
+
+def test_cpu_list_reads_taskset_lists() -> None:
+    assert cpu_list("0") == {0}
+    assert cpu_list("0,2") == {0, 2}
+    assert cpu_list("1-3,6") == {1, 2, 3, 6}
 
 
 def _run(endpoint: str, connections: int, rps: float, p50: float, p99: float, errors: int = 0):

@@ -7,7 +7,8 @@ A throwaway PostgreSQL (Debian's, as the tests start it) gets the service's migr
 its sample trades. The service runs as `bazel run` runs it (servicekit.serve: uvicorn, one
 worker) twice, with micro-batching on (the defaults) and off (window 0, max batch 1). wrk
 (Debian) loads it over loopback with one thread. The service has a core to itself; wrk and
-PostgreSQL share the other. Each run follows a warm-up; rounds repeat every run and the
+PostgreSQL share the other; as root all three run at niceness -10 (--nice), ahead of the
+machine's other work. Each run follows a warm-up; rounds repeat every run and the
 medians are reported; the on/off pair alternates its order from round to round so that
 drift of the shared machine hits both. Results: bench/analytics/results.json.
 """

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,16 @@ def pinned(cpu: str, command: list[str], nice: int = 0) -> list[str]:
     return ["taskset", "--cpu-list", cpu, *command] if shutil.which("taskset") else command
 
 
+def header_lua(headers: Mapping[str, str]) -> str:
+    """Lua setting wrk.headers, in every thread's state (top-level code runs in each)."""
+    lines = []
+    for name, value in headers.items():
+        if "]==]" in name + value:
+            raise ValueError("a header would close the Lua long string")
+        lines.append(f"wrk.headers[ [==[{name}]==] ] = [==[{value}]==]\n")
+    return "".join(lines)
+
+
 def wrk(
     url: str,
     *,
@@ -96,14 +107,16 @@ def wrk(
     args: tuple[str, ...] = (),
     timeout_s: int = 10,
     nice: int = 0,
+    headers: Mapping[str, str] | None = None,
 ) -> WrkReport:
     """One wrk run (one thread, on LOAD_CPU) against ``url``. ``script`` is Lua that shapes
     the requests (wrk's scripting API); the report hook is appended to it, so it must not
-    define done(). ``args`` reach the script's init(args); ``nice`` as in ``pinned``."""
+    define done(). ``args`` reach the script's init(args); ``nice`` as in ``pinned``;
+    ``headers`` go into ``wrk.headers`` before the script runs (a bearer token)."""
     if shutil.which("wrk") is None:
         raise RuntimeError(INSTALL_HINT)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-") as lua:
-        lua.write(script + "\n" + REPORT_LUA)
+        lua.write(header_lua(headers or {}) + script + "\n" + REPORT_LUA)
         lua.flush()
         # Whole seconds: wrk reads its times as seconds, minutes or hours, no fractions.
         command = [

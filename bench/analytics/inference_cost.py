@@ -24,17 +24,24 @@ import os
 import pstats
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from fastapi import FastAPI
 from servicekit import ServiceSettings, create_app
+from servicekit.testing import TokenIssuer
 from starlette.types import Message
 
 MODES = {"on": {"window_s": 0.002, "max_batch": 64}, "off": {"window_s": 0.0, "max_batch": 1}}
+
+
+ISSUER = TokenIssuer.create(Path(tempfile.mkdtemp(prefix="bench-identity-")), audience="bench")
+AUTHORIZATION = ISSUER.headers("analytics:read")["Authorization"].encode()
 
 
 def build(window_s: float, max_batch: int) -> tuple[FastAPI, Any]:
@@ -45,7 +52,9 @@ def build(window_s: float, max_batch: int) -> tuple[FastAPI, Any]:
 
     # As the service runs: access log, metrics, rate limit (high enough never to refuse,
     # so its bookkeeping is measured) and the same component and router.
-    settings = ServiceSettings(rate_limit={"default": "100000000/second"}, log_level="info")
+    settings = ServiceSettings(
+        rate_limit={"default": "100000000/second"}, log_level="info", auth=ISSUER.auth
+    )
     component = InferenceComponent(window_s=window_s, max_batch=max_batch)
     app = create_app(
         settings, name="bench", title="Bench", version="1", routers=[router],
@@ -68,6 +77,7 @@ async def call(app: FastAPI, content: bytes) -> int:
         "root_path": "", "query_string": b"", "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000), "state": {},
         "headers": [(b"host", b"bench"), (b"content-type", b"application/json"),
+                    (b"authorization", AUTHORIZATION),
                     (b"content-length", str(len(content)).encode())],
     }  # fmt: skip
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import asyncpg
 from servicekit.postgres_server import PostgresServer, free_port, start_postgres
+from servicekit.testing import TokenIssuer
 
 from bench.analytics.workload import (
     ENDPOINTS,
@@ -93,7 +94,7 @@ class Server:
 
 
 def start_server(
-    name: str, dsn: str, extra_env: dict[str, str], log_dir: Path, nice: int
+    name: str, dsn: str, extra_env: dict[str, str], log_dir: Path, nice: int, issuer: TokenIssuer
 ) -> Server:
     env = {
         key: value
@@ -110,6 +111,10 @@ def start_server(
         # high enough never to refuse, its bookkeeping is still measured.
         "ANALYTICS_RATE_LIMIT__DEFAULT": "1000000/second",
         "DRAIN_SECONDS": "0",  # no drain period when the benchmark stops it
+        # Trusts the harness's key pair: every request carries a token, as in production.
+        "ANALYTICS_AUTH__JWKS_FILE": str(issuer.auth.jwks_file),
+        "ANALYTICS_AUTH__ISSUER": issuer.auth.issuer or "",
+        "ANALYTICS_AUTH__AUDIENCE": issuer.audience,
         **extra_env,
     }
     port = free_port()
@@ -190,6 +195,7 @@ class Bench:
     warmup_s: int
     token: str
     nice: int
+    headers: dict[str, str]
 
     def run(
         self, server: Server, endpoint: Endpoint, connections: int, round_number: int
@@ -214,6 +220,7 @@ class Bench:
                 script=script,
                 args=args,
                 nice=self.nice,
+                headers=self.headers,
             )
 
         load(self.warmup_s, f"{tag}-warmup")
@@ -328,6 +335,7 @@ def main() -> int:
     postgres = start_postgres()
     servers: dict[str, Server] = {}
     log_dir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))  # the servers' stderr
+    issuer = TokenIssuer.create(log_dir, audience="analytics")
     try:
         pin_postgres(postgres, cpu_list(args.postgres_cpu), args.nice)
         dsn = postgres.create_database()
@@ -336,8 +344,10 @@ def main() -> int:
         for name, extra_env in BATCHING.items():
             if name == "on" and args.window_s is not None:
                 extra_env = {"ANALYTICS_INFERENCE__WINDOW_S": str(args.window_s)}
-            servers[name] = start_server(name, dsn, extra_env, log_dir, args.nice)
-        bench = Bench(dsn, postgres, args.duration, args.warmup, token, args.nice)
+            servers[name] = start_server(name, dsn, extra_env, log_dir, args.nice, issuer)
+        # One token for the whole run: verified once, then the service's cache answers.
+        headers = issuer.headers("analytics:read", "analytics:write", subject="bench")
+        bench = Bench(dsn, postgres, args.duration, args.warmup, token, args.nice, headers)
         for round_number in range(1, args.rounds + 1):
             for endpoint in endpoints:
                 for count in connections[endpoint]:

@@ -62,7 +62,9 @@ function init(args)
   prefix = args[1] .. "-" .. thread_index .. "-"
   executed_at = args[2]
 end
+-- wrk.headers carries what the harness set (the bearer token); wrk.format takes one table.
 local headers = {{["Content-Type"] = "application/json"}}
+for name, value in pairs(wrk.headers) do headers[name] = value end
 function request()
   counter = counter + 1
   local body = string.format(

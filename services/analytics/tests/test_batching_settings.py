@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from servicekit import DatabaseSettings, RateLimitSettings
-from servicekit.testing import app_client
+from servicekit.testing import TokenIssuer, app_client
 
+from services.analytics.api import READ_SCOPE
 from services.analytics.main import build_app
 from services.analytics.settings import InferenceSettings, Settings
+from services.analytics.tests.conftest import settings_for
 
 CONCURRENT = 16
 
@@ -32,15 +33,13 @@ def test_a_window_in_milliseconds_is_refused(monkeypatch: pytest.MonkeyPatch) ->
         Settings()
 
 
-async def _model_calls(dsn: str, inference: InferenceSettings) -> tuple[int, dict[str, Any]]:
+async def _model_calls(
+    dsn: str, issuer: TokenIssuer, inference: InferenceSettings
+) -> tuple[int, dict[str, Any]]:
     """Model calls for CONCURRENT simultaneous predictions, and what /v1/models reports."""
-    settings = Settings(
-        database=DatabaseSettings(url=dsn),
-        rate_limit=RateLimitSettings(enabled=False),
-        inference=inference,
-    )
+    settings = settings_for(dsn, issuer).model_copy(update={"inference": inference})
     app = build_app(settings)
-    async with app_client(app) as client:
+    async with app_client(app, headers=issuer.headers(READ_SCOPE)) as client:
         # Found by its component name: the inference package is not this test's import
         # (a separate Bazel package, outside this package's lint sandbox).
         (component,) = [c for c in app.state.components if c.name == "inference"]
@@ -55,14 +54,18 @@ async def _model_calls(dsn: str, inference: InferenceSettings) -> tuple[int, dic
     return calls, description
 
 
-async def test_batching_off_calls_the_model_once_per_request(postgres_dsn: str) -> None:
+async def test_batching_off_calls_the_model_once_per_request(
+    postgres_dsn: str, issuer: TokenIssuer
+) -> None:
     off = InferenceSettings(window_s=0, max_batch=1)
-    calls, description = await _model_calls(postgres_dsn, off)
+    calls, description = await _model_calls(postgres_dsn, issuer, off)
     assert calls == CONCURRENT
     assert (description["max_batch"], description["batch_window_ms"]) == (1, 0)
 
 
-async def test_batching_on_stacks_concurrent_requests(postgres_dsn: str) -> None:
-    calls, description = await _model_calls(postgres_dsn, InferenceSettings())
+async def test_batching_on_stacks_concurrent_requests(
+    postgres_dsn: str, issuer: TokenIssuer
+) -> None:
+    calls, description = await _model_calls(postgres_dsn, issuer, InferenceSettings())
     assert calls < CONCURRENT
     assert (description["max_batch"], description["batch_window_ms"]) == (64, 2)

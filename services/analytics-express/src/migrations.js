@@ -1,7 +1,8 @@
 // The schema: the numbered SQL files of migrations/, applied once each, in order, at
-// start. They are the FastAPI twin's (services/analytics/migrations, kept identical by
-// :migrations_test), applied the same way, in the same schema_migrations table under the
-// same advisory lock: both services can share one database, and either may start first.
+// start. They are the FastAPI twin's (services/analytics/migrations, which the build
+// copies into this package: BUILD.bazel), applied the same way, in the same
+// schema_migrations table under the same advisory lock: both services can share one
+// database, and either may start first.
 import { readdir, readFile } from "node:fs/promises";
 
 const MIGRATIONS_DIR = new URL("../migrations/", import.meta.url);

@@ -1,10 +1,11 @@
 // The entry point (express_service's main): settings from the environment, the database
-// and its schema, then the HTTP server. On SIGTERM the service drains: readiness answers
+// and its schema, the model, then the HTTP server. On SIGTERM the service drains: readiness answers
 // 503 for DRAIN_SECONDS so load balancers stop sending traffic, then the server stops
 // accepting, finishes what is in flight and closes the pool.
 import { createApp } from "./src/app.js";
 import { ConfigError, loadConfig } from "./src/config.js";
 import { Database } from "./src/db.js";
+import { Inference } from "./src/inference/inference.js";
 import { createLoggers } from "./src/logger.js";
 import { loadMigrations, migrate } from "./src/migrations.js";
 
@@ -25,18 +26,23 @@ try {
 const loggers = createLoggers({ service: config.service.name, level: config.logLevel });
 const log = loggers.getLogger("analytics");
 const database = new Database(config.database, loggers.getLogger("analytics.db"));
+const inference = new Inference();
 try {
   await database.start();
   log.info({ component: database.name }, "component started");
+  // Loading parses and optimises the model's graph: once, before serving.
+  await inference.start();
+  log.info({ component: inference.name, model: inference.model.name, sha256: inference.model.sha256 }, "component started");
   const applied = await migrate(database.pool, await loadMigrations());
   log.info({ applied }, "schema migrated");
 } catch (error) {
   log.fatal({ exception: error.stack }, `the service cannot start: ${error.message}`);
+  await inference.stop();
   await database.stop();
   process.exit(1);
 }
 
-const { app, health } = createApp({ config, database, loggers });
+const { app, health } = createApp({ config, database, inference, loggers });
 const server = app.listen(config.port, config.host, () => {
   log.info({ version: config.service.version, environment: config.environment, port: config.port }, "service ready");
 });
@@ -52,6 +58,7 @@ function stop() {
   // Stops accepting, closes idle keep-alive connections, and calls back once the
   // requests in flight have been answered.
   server.close(async () => {
+    await inference.stop();
     await database.stop();
     log.info("service stopped");
   });

@@ -3,6 +3,7 @@
 // one environment configures either; a bad value stops the service at start, with every
 // problem named.
 import { readFileSync } from "node:fs";
+import { parseRateLimit } from "./rateLimit.js";
 
 const PREFIX = "ANALYTICS_";
 const ENVIRONMENTS = ["development", "test", "staging", "production"];
@@ -60,6 +61,46 @@ function number({ min, above, integer = false }) {
   };
 }
 
+// What pydantic takes as a boolean.
+const TRUE = ["1", "on", "t", "true", "y", "yes"];
+const FALSE = ["0", "off", "f", "false", "n", "no"];
+
+function boolean(text) {
+  const value = text.toLowerCase();
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  throw new Error("must be true or false");
+}
+
+// A list setting, in JSON as pydantic-settings reads it: ["https://app.example"].
+function stringList(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new Error('must be a JSON list of strings, e.g. ["https://app.example"]');
+  }
+  return value;
+}
+
+function rateLimitText(text) {
+  try {
+    return parseRateLimit(text);
+  } catch {
+    throw new Error('must be a rate limit such as "100/second" or "10 per minute"');
+  }
+}
+
+function memoryStorage(text) {
+  if (text !== "memory://") {
+    throw new Error("must be memory://: this service counts in process memory (shared stores are not supported yet)");
+  }
+  return text;
+}
+
 function port(text) {
   const value = number({ min: 1, integer: true })(text);
   if (value > 65535) {
@@ -103,6 +144,12 @@ export function loadConfig(env) {
     logLevel: read(`${PREFIX}LOG_LEVEL`, oneOf(LOG_LEVELS), "info"),
     maxBodyBytes: read(`${PREFIX}MAX_BODY_BYTES`, number({ min: 0, integer: true }), 1_048_576),
     healthCheckTimeoutS: read(`${PREFIX}HEALTH_CHECK_TIMEOUT_S`, number({ above: 0 }), 2),
+    corsOrigins: read(`${PREFIX}CORS_ORIGINS`, stringList, []),
+    rateLimit: {
+      enabled: read(`${PREFIX}RATE_LIMIT__ENABLED`, boolean, true),
+      default: read(`${PREFIX}RATE_LIMIT__DEFAULT`, rateLimitText, parseRateLimit("100/second")),
+      storageUrl: read(`${PREFIX}RATE_LIMIT__STORAGE_URL`, memoryStorage, "memory://"),
+    },
     database: {
       url: read(`${PREFIX}DATABASE__URL`, databaseUrl, undefined),
       maxPoolSize: read(`${PREFIX}DATABASE__MAX_POOL_SIZE`, number({ min: 1, integer: true }), 10),

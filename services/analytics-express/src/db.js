@@ -95,6 +95,27 @@ export class Database {
   }
 }
 
+/**
+ * Whether `error` means the database cannot be reached now (down, restarting, a broken
+ * connection, a query cancelled by an operator or a timeout): a request meeting one gets a
+ * 503 problem with Retry-After, as the twin answers (servicekit/db.py). Misuse, such as a
+ * query on a pool already ended, is not one of them.
+ */
+export function isDatabaseUnavailable(error) {
+  if (!(error instanceof Error)) return false;
+  const code = typeof error.code === "string" ? error.code : "";
+  // PostgreSQL's classes 08 (connection exception) and 57 (operator intervention: admin
+  // shutdown, crash, starting up, cancelled).
+  if (/^(08|57)[0-9A-Z]{3}$/.test(code)) return true;
+  if (["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"].includes(code)) {
+    return true;
+  }
+  if (error instanceof AggregateError && error.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|encountered a connection error and is not queryable|Client was closed and is not queryable/i.test(
+    error.message,
+  );
+}
+
 // Refused or reset connections, and PostgreSQL still starting (57P03) or shutting down.
 function isConnectionError(error) {
   return (

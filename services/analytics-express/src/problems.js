@@ -2,13 +2,17 @@
 // services' (servicekit/models.py Problem): type, title, status, detail, instance,
 // request_id, and for bad input errors, each {location, message, type}. Never a stack.
 import { STATUS_CODES } from "node:http";
-import { jsonErrorPosition } from "./jsonPosition.js";
+import { isDatabaseUnavailable } from "./db.js";
 
 export const PROBLEM_MEDIA_TYPE = "application/problem+json";
 export const PROBLEM_TYPE = "urn:fastapi-rules:problem:";
 
 // Titles as Python's http.HTTPStatus phrases them (RFC 9110), where Node's differ.
 const TITLES = { 413: "Content Too Large", 422: "Unprocessable Content" };
+
+// How long a client should wait before retrying during a database outage: long enough
+// for a restart or a fail-over, short enough not to idle clients (the twin's value).
+export const DATABASE_RETRY_AFTER_S = 1;
 
 /** An error a handler throws to answer with a problem. */
 export class HttpProblem extends Error {
@@ -98,14 +102,14 @@ function asProblem(error, req, log, maxBodyBytes) {
   if (error instanceof HttpProblem) {
     return error;
   }
-  if (error.type === "entity.parse.failed") {
-    // body-parser keeps the text it could not parse.
-    const position = jsonErrorPosition(typeof error.body === "string" ? error.body : "") ?? 0;
-    return new HttpProblem(400, {
-      title: "Malformed JSON body",
-      detail: "The request body is not valid JSON.",
-      type: `${PROBLEM_TYPE}malformed-json`,
-      errors: [fieldError(["body", position], "JSON decode error", "json_invalid")],
+  if (isDatabaseUnavailable(error)) {
+    // A warning without the stack: during an outage every request meets it.
+    log.warn({ path: requestPath(req), error: `${error.name}: ${error.message}` }, "database unavailable");
+    return new HttpProblem(503, {
+      title: "Database unavailable",
+      detail: "The service cannot reach its database; retry shortly.",
+      type: `${PROBLEM_TYPE}database-unavailable`,
+      headers: { "Retry-After": String(DATABASE_RETRY_AFTER_S) },
     });
   }
   if (error.type === "entity.too.large") {
@@ -113,6 +117,11 @@ function asProblem(error, req, log, maxBodyBytes) {
       detail: `Request bodies are limited to ${maxBodyBytes} bytes.`,
       type: `${PROBLEM_TYPE}body-too-large`,
     });
+  }
+  if (typeof error.type === "string" && error.expose && error.status >= 400 && error.status < 500) {
+    // Another refusal of the body reader (a length that does not match, an encoding it
+    // does not read): the body could not be read, as FastAPI words it.
+    return new HttpProblem(400, { detail: "There was an error parsing the body" });
   }
   log.error({ path: requestPath(req), exception: error.stack }, "unhandled exception");
   return new HttpProblem(500, {

@@ -7,7 +7,7 @@ import { fieldError } from "./problems.js";
 const INTEGER = /^[+-]?\d+(?:_\d+)*(?:\.0*)?$/;
 
 /** The last value of a query parameter (FastAPI takes the last of repeated ones). */
-function last(value) {
+export function last(value) {
   return Array.isArray(value) ? value.at(-1) : value;
 }
 

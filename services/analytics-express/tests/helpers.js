@@ -6,6 +6,7 @@ import pg from "pg";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { Database } from "../src/db.js";
+import { Inference } from "../src/inference/inference.js";
 import { createLoggers } from "../src/logger.js";
 import { loadMigrations, migrate } from "../src/migrations.js";
 
@@ -39,20 +40,30 @@ export function captureLogs() {
   };
 }
 
+// Tests send bursts a rate limit would rightly refuse; the rate limit tests turn it on.
+const TEST_ENV = { EXPRESS_SERVICE_NAME: "analytics-express", ANALYTICS_RATE_LIMIT__ENABLED: "false" };
+
 /**
  * The service on a fresh, migrated database, listening on a free port of loopback.
  *
  * @param {object} [env] extra environment variables for loadConfig()
+ * @param {object} [options]
+ * @param {string} [options.databaseUrl] a database to use instead of a fresh one
+ * @param {boolean} [options.startModel] load the model (default true)
  */
-export async function startService(env = {}) {
-  const url = await createDatabase();
-  const config = loadConfig({ EXPRESS_SERVICE_NAME: "analytics-express", ANALYTICS_DATABASE__URL: url, ...env });
+export async function startService(env = {}, { databaseUrl, startModel = true } = {}) {
+  const url = databaseUrl ?? (await createDatabase());
+  const config = loadConfig({ ...TEST_ENV, ANALYTICS_DATABASE__URL: url, ...env });
   const logs = captureLogs();
   const loggers = createLoggers({ service: config.service.name, level: "debug", destination: logs });
   const database = new Database(config.database, loggers.getLogger("analytics.db"));
   await database.start();
   await migrate(database.pool, await loadMigrations());
-  const { app, health } = createApp({ config, database, loggers });
+  const inference = new Inference();
+  if (startModel) {
+    await inference.start();
+  }
+  const { app, health } = createApp({ config, database, inference, loggers });
   const server = await new Promise((resolve) => {
     const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
@@ -60,12 +71,17 @@ export async function startService(env = {}) {
   return {
     baseUrl,
     database,
+    inference,
     health,
     logs,
     get: (path, init) => fetch(baseUrl + path, init),
+    /** POST `body` as JSON. */
+    post: (path, body, headers = {}) =>
+      fetch(baseUrl + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await inference.stop();
       await database.stop();
     },
   };

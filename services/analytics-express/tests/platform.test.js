@@ -29,8 +29,9 @@ describe("health", () => {
     assert.equal(report.status, "pass");
     assert.equal(report.service, "analytics-express");
     assert.equal(report.version, "0.1.0");
-    assert.deepEqual(Object.keys(report.checks), ["postgres"]);
+    assert.deepEqual(Object.keys(report.checks), ["postgres", "inference"]);
     assert.equal(report.checks.postgres.status, "pass");
+    assert.equal(report.checks.inference.status, "pass");
     assert.equal(typeof report.checks.postgres.duration_ms, "number");
     assert.equal("detail" in report.checks.postgres, false);
   });
@@ -79,7 +80,7 @@ describe("errors", () => {
   });
 
   it("answers a body that is not JSON with a 400 naming where it breaks", async () => {
-    const answer = await service.get("/v1/symbols", {
+    const answer = await service.get("/v1/trades", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: '{"a": }',

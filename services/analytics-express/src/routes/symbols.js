@@ -1,22 +1,9 @@
 // GET /v1/symbols: every known symbol in alphabetical order, with the price and time of
 // its latest trade (null before its first), paged by offset and limit. The same SQL and
-// the same answer as the FastAPI twin's (services/analytics/stats.py SYMBOLS_SQL).
+// the same answer as the FastAPI twin's (src/sql.js).
 import { validationProblem } from "../problems.js";
+import { COUNT_SYMBOLS_SQL, SYMBOLS_SQL } from "../sql.js";
 import { integerQuery } from "../validation.js";
-
-export const SYMBOLS_SQL = `
-SELECT s.symbol, s.description, last.price AS last_price, last.executed_at AS last_trade_at,
-       count(*) OVER () AS total
-FROM symbols AS s
-LEFT JOIN LATERAL (
-    SELECT price, executed_at FROM trades AS t
-    WHERE t.symbol = s.symbol
-    ORDER BY executed_at DESC, id DESC
-    LIMIT 1
-) AS last ON true
-ORDER BY s.symbol
-LIMIT $1 OFFSET $2
-`;
 
 // Page size and offset; the offset bounded so that it never overflows PostgreSQL's bigint.
 export const PAGING = {
@@ -37,7 +24,7 @@ export function listSymbols(database) {
     const total =
       rows.length > 0
         ? Number(rows[0].total)
-        : Number((await database.pool.query("SELECT count(*) AS total FROM symbols")).rows[0].total);
+        : Number((await database.pool.query(COUNT_SYMBOLS_SQL)).rows[0].count);
     res.json({
       items: rows.map(({ symbol, description, last_price, last_trade_at }) => ({
         symbol,

@@ -149,3 +149,201 @@ describe("malformed JSON", () => {
     }
   });
 });
+
+describe("decimal amounts", () => {
+  it("have servicekit's patterns", async () => {
+    const { PRICE, QUANTITY, DecimalAmount } = await import("../src/decimal.js");
+    // The patterns servicekit's Price and Quantity publish in the twin's OpenAPI document.
+    assert.equal(
+      QUANTITY.pattern,
+      "^([1-9][0-9]{0,11}(\\.[0-9]{1,6})?|0\\.([1-9][0-9]{0,5}|0[1-9][0-9]{0,4}|00[1-9][0-9]{0,3}|000[1-9][0-9]{0,2}|0000[1-9][0-9]{0,1}|00000[1-9]))$",
+    );
+    assert.match("9999999999.99999999", PRICE.regex);
+    assert.doesNotMatch("0.000000000", PRICE.regex);
+    assert.equal(new DecimalAmount(4, 0).pattern, "^([1-9][0-9]{0,3})$");
+    assert.equal(new DecimalAmount(4, 2, { positive: false }).pattern, "^-?(0|[1-9][0-9]{0,1})(\\.[0-9]{1,2})?$");
+  });
+
+  it("take JSON numbers by the digits they were sent with", async () => {
+    const { PRICE, QUANTITY } = await import("../src/decimal.js");
+    assert.deepEqual(QUANTITY.validate(100), { value: "100" });
+    assert.deepEqual(QUANTITY.validate(1.5), { value: "1.5" });
+    assert.deepEqual(QUANTITY.validate(1e-6), { value: "0.000001" });
+    assert.deepEqual(QUANTITY.validate(999999999.999999), { value: "999999999.999999" });
+    assert.deepEqual(PRICE.validate(1e-8), { value: "0.00000001" });
+    assert.equal(PRICE.validate(0.1 + 0.2).error.type, "decimal_max_places"); // 0.30000000000000004
+    assert.equal(PRICE.validate(-0).error.type, "greater_than");
+    assert.equal(PRICE.validate(Number.NaN).error.type, "finite_number");
+    assert.equal(PRICE.validate(9999999.99999999).value, "9999999.99999999");
+  });
+
+  it("compare by value, whatever the scale", async () => {
+    const { sameAmount, plain } = await import("../src/decimal.js");
+    assert.ok(sameAmount("100", "100.000000"));
+    assert.ok(sameAmount("0.5", "0.50000000"));
+    assert.ok(!sameAmount("100", "1000"));
+    assert.ok(!sameAmount("187.25", "187.26"));
+    assert.equal(plain("1.5e+21"), "1500000000000000000000");
+    assert.equal(plain("1e-7"), "0.0000001");
+    assert.equal(plain("-12.5"), "-12.5");
+  });
+});
+
+describe("timestamps in text", () => {
+  it("are read as the twin reads them", async () => {
+    const { parseTimestamp, formatTimestamp } = await import("../src/timestamp.js");
+    const { TWIN_TIMESTAMPS } = await import("./twinTimestamps.js");
+    assert.ok(TWIN_TIMESTAMPS.length > 100);
+    for (const [text, expected] of TWIN_TIMESTAMPS) {
+      const result = parseTimestamp(text);
+      const actual = result.error === undefined ? formatTimestamp(result.value) : [result.error.type, result.error.message];
+      assert.deepEqual(actual, expected, JSON.stringify(text));
+    }
+  });
+
+  it("from JSON numbers are Unix times", async () => {
+    const { parseTimestamp, formatTimestamp } = await import("../src/timestamp.js");
+    const read = (value) => {
+      const result = parseTimestamp(value);
+      return result.error === undefined ? formatTimestamp(result.value) : result.error.message;
+    };
+    assert.equal(read(1767623400), "2026-01-05T14:30:00Z");
+    assert.equal(read(1767623400.5), "2026-01-05T14:30:00.500000Z");
+    assert.equal(read(1767623400123), "2026-01-05T14:30:00.123000Z");
+    assert.equal(read(1767623400123.5), "2026-01-05T14:30:00.123500Z");
+    assert.equal(read(1e20), "Input should be a valid datetime, dates after 9999 are not supported as unix timestamps");
+    assert.equal(read(Number.NaN), "Input should be a valid datetime, NaN values not permitted");
+    assert.equal(read(-Infinity), "Input should be a valid datetime, dates before 0000 are not supported as unix timestamps");
+    assert.equal(read(false), "Input should be a valid datetime");
+  });
+});
+
+describe("JSON bodies", () => {
+  it("are JSON for the twin's media types only", async () => {
+    const { isJsonContentType } = await import("../src/body.js");
+    for (const type of ["application/json", "application/JSON", "application/json; charset=utf-8", "application/problem+json", " application/json "]) {
+      assert.ok(isJsonContentType(type), type);
+    }
+    for (const type of [undefined, "", "text/json", "text/plain", "application", "application/json/x", "application/jsonx"]) {
+      assert.ok(!isJsonContentType(type), String(type));
+    }
+  });
+
+  it("are parsed as Python parses them", async () => {
+    const { decodeBody, parseJson } = await import("../src/body.js");
+    assert.deepEqual(parseJson('{"a": [1, "NaN", NaN, -Infinity, Infinity]}'), { a: [1, "NaN", NaN, -Infinity, Infinity] });
+    assert.deepEqual(parseJson('"Infinity \\" NaN"'), "Infinity \" NaN");
+    assert.throws(() => parseJson("[NaN,]"), (problem) => problem.status === 400 && problem.errors[0].location[1] === 5);
+    const json = "application/json";
+    assert.equal(decodeBody(Buffer.alloc(0), json), undefined);
+    assert.deepEqual(decodeBody(Buffer.from('{"a": 1}', "utf16le"), json), { a: 1 });
+    assert.deepEqual(decodeBody(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("[1]", "utf16le")]), json), [1]);
+    assert.deepEqual(decodeBody(Buffer.from([0xef, 0xbb, 0xbf, 0x5b, 0x5d]), json), []);
+    assert.throws(() => decodeBody(Buffer.from([0x5b, 0xc3, 0x28, 0x5d]), json), { detail: "There was an error parsing the body" });
+    assert.equal(decodeBody(Buffer.from("[1]"), "text/plain").constructor.name, "RawBody");
+  });
+});
+
+describe("rate limit strings", () => {
+  it("are read as the limits package reads them", async () => {
+    const { parseRateLimit } = await import("../src/rateLimit.js");
+    assert.deepEqual(parseRateLimit("100/second"), { amount: 100, seconds: 1 });
+    assert.deepEqual(parseRateLimit("10 per minute"), { amount: 10, seconds: 60 });
+    assert.deepEqual(parseRateLimit("1000/5 minutes"), { amount: 1000, seconds: 300 });
+    assert.deepEqual(parseRateLimit("5/HOUR;100/day"), { amount: 5, seconds: 3600 });
+    assert.deepEqual(parseRateLimit("1 per month"), { amount: 1, seconds: 30 * 86_400 });
+    for (const text of ["", "fast", "10/fortnight", "/second", "10"]) {
+      assert.throws(() => parseRateLimit(text), /couldn't parse rate limit string/, text);
+    }
+  });
+});
+
+describe("CORS and rate limit settings", () => {
+  it("have the twin's names and defaults", () => {
+    const config = loadConfig(URL_ENV);
+    assert.deepEqual(config.corsOrigins, []);
+    assert.deepEqual(config.rateLimit, { enabled: true, default: { amount: 100, seconds: 1 }, storageUrl: "memory://" });
+    const set = loadConfig({
+      ...URL_ENV,
+      ANALYTICS_CORS_ORIGINS: '["https://a.example", "https://b.example"]',
+      ANALYTICS_RATE_LIMIT__ENABLED: "False",
+      ANALYTICS_RATE_LIMIT__DEFAULT: "5 per minute",
+    });
+    assert.deepEqual(set.corsOrigins, ["https://a.example", "https://b.example"]);
+    assert.equal(set.rateLimit.enabled, false);
+    assert.deepEqual(set.rateLimit.default, { amount: 5, seconds: 60 });
+  });
+
+  it("name bad values", () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          ...URL_ENV,
+          ANALYTICS_CORS_ORIGINS: "https://a.example",
+          ANALYTICS_RATE_LIMIT__ENABLED: "sometimes",
+          ANALYTICS_RATE_LIMIT__DEFAULT: "fast",
+          ANALYTICS_RATE_LIMIT__STORAGE_URL: "redis://cache:6379",
+        }),
+      (error) => {
+        assert.deepEqual(error.problems, [
+          'ANALYTICS_CORS_ORIGINS must be a JSON list of strings, e.g. ["https://app.example"] (got "https://a.example")',
+          'ANALYTICS_RATE_LIMIT__ENABLED must be true or false (got "sometimes")',
+          'ANALYTICS_RATE_LIMIT__DEFAULT must be a rate limit such as "100/second" or "10 per minute" (got "fast")',
+          'ANALYTICS_RATE_LIMIT__STORAGE_URL must be memory://: this service counts in process memory (shared stores are not supported yet) (got "redis://cache:6379")',
+        ]);
+        return true;
+      },
+    );
+  });
+});
+
+describe("the model file", () => {
+  it("is described as the twin describes it", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    const { describeModel } = await import("../src/inference/model.js");
+    const { DEFAULT_MODEL_PATH } = await import("../src/inference/inference.js");
+    const content = await readFile(DEFAULT_MODEL_PATH);
+    assert.deepEqual(describeModel(content, DEFAULT_MODEL_PATH), {
+      name: "realised-volatility-ridge",
+      version: "1",
+      sha256: createHash("sha256").update(content).digest("hex"),
+    });
+  });
+});
+
+describe("the micro-batcher", () => {
+  it("stacks what arrives within the window, up to the batch size", async () => {
+    const { MicroBatcher } = await import("../src/inference/batcher.js");
+    const calls = [];
+    const batcher = new MicroBatcher(
+      async (rows, count) => {
+        calls.push(count);
+        return Float32Array.from({ length: count }, (_, i) => rows[i]);
+      },
+      { windowMs: 5, maxBatch: 4, inputs: 1 },
+    );
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((value) => batcher.submit(Float32Array.of(value))));
+    assert.deepEqual(results.map((r) => Array.from(r)), [[1], [2], [3], [4], [5], [6]]);
+    assert.deepEqual(calls, [4, 2]);
+    // A request larger than a batch goes alone, whole.
+    calls.length = 0;
+    const large = await batcher.submit(Float32Array.from({ length: 9 }, (_, i) => i));
+    assert.equal(large.length, 9);
+    assert.deepEqual(calls, [9]);
+    batcher.stop();
+    await assert.rejects(batcher.submit(Float32Array.of(1)), /stopped/);
+  });
+
+  it("fails every caller of a failed batch", async () => {
+    const { MicroBatcher } = await import("../src/inference/batcher.js");
+    const batcher = new MicroBatcher(
+      async () => {
+        throw new Error("model gone");
+      },
+      { inputs: 1 },
+    );
+    const results = await Promise.allSettled([batcher.submit(Float32Array.of(1)), batcher.submit(Float32Array.of(2))]);
+    assert.deepEqual(results.map((r) => r.reason?.message), ["model gone", "model gone"]);
+  });
+});

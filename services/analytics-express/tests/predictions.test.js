@@ -212,10 +212,11 @@ describe("micro-batching", () => {
   });
 
   it("keeps the event loop free while the model computes", async () => {
-    // A model whose calls take 300 ms, as a heavier one would: while one runs, this
-    // thread's timers keep firing and the liveness probe answers, late by what the other
-    // test files running beside this one take of the CPU, far less than the call.
-    const slow = new Inference({ holdMs: 300 });
+    // A model whose calls take 500 ms, as a heavier one would: while one runs, this
+    // thread's timers keep firing and the liveness probe answers, late only by what the
+    // test files running beside this one take of the CPU (up to 65 ms seen with four runs
+    // at once on two cores), far less than the call.
+    const slow = new Inference({ holdMs: 500 });
     await slow.start();
     try {
       let computing = true;
@@ -238,9 +239,9 @@ describe("micro-batching", () => {
       assert.equal(live.status, 200);
       assert.deepEqual(values, values.map((_, i) => TWIN[i % 5]));
       assert.equal(slow.calls, 1);
-      process.stdout.write(`# during a 300 ms model call: /health/live in ${liveMs.toFixed(2)} ms, a 1 ms timer at most ${latest.toFixed(2)} ms late\n`);
-      assert.ok(liveMs < 100, `/health/live took ${liveMs} ms during a model call`);
-      assert.ok(latest < 100, `a 1 ms timer fired ${latest} ms late during a model call`);
+      process.stdout.write(`# during a 500 ms model call: /health/live in ${liveMs.toFixed(2)} ms, a 1 ms timer at most ${latest.toFixed(2)} ms late\n`);
+      assert.ok(liveMs < 250, `/health/live took ${liveMs} ms during a model call`);
+      assert.ok(latest < 250, `a 1 ms timer fired ${latest} ms late during a model call`);
     } finally {
       await slow.stop();
     }

@@ -171,7 +171,11 @@ describe("a database outage under load", () => {
     let duringOutage;
     let acknowledgedAtRecovery;
     try {
+      // Load before the outage: a second, and at least one stored trade (a busy machine
+      // may take longer than that to answer the first ones).
+      const warm = performance.now() + 30_000;
       await sleep(1000);
+      while (acknowledged.size === 0 && performance.now() < warm) await sleep(50);
       beforeOutage = acknowledged.size;
       const cut = performance.now();
       await proxy.halt();

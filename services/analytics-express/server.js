@@ -2,7 +2,9 @@
 // and its schema, the model, then the HTTP server. On SIGTERM the service drains: readiness answers
 // 503 for DRAIN_SECONDS so load balancers stop sending traffic, then the server stops
 // accepting, finishes what is in flight and closes the pool.
-import { createApp } from "./src/app.js";
+import { READ_SCOPE, WRITE_SCOPE, createApp } from "./src/app.js";
+import { Authenticator } from "./src/auth/index.js";
+import { developmentIdentity } from "./src/auth/development.js";
 import { ConfigError, loadConfig } from "./src/config.js";
 import { Database } from "./src/db.js";
 import { Inference } from "./src/inference/inference.js";
@@ -23,11 +25,32 @@ try {
   process.exit(1);
 }
 
+// Printed beside the development token under `bazel run`: a trade recorded with it.
+const EXAMPLE =
+  "curl -s -X POST {url}/v1/trades -H 'Authorization: Bearer {token}' " +
+  "-H 'content-type: application/json' -d '{\"client_trade_id\": \"try-1\", " +
+  '"symbol": "AAPL", "size": "100", "price": "187.25", ' +
+  "\"executed_at\": \"2026-01-05T14:30:00Z\"}'";
+
+// Under `bazel run` in development with no JWKS: trust the development identity and print
+// a token to call the service with (docs/security.md); elsewhere it needs a JWKS.
+await developmentIdentity(config, { scopes: [READ_SCOPE, WRITE_SCOPE], examples: [EXAMPLE] });
+
 const loggers = createLoggers({ service: config.service.name, level: config.logLevel });
 const log = loggers.getLogger("analytics");
 const database = new Database(config.database, loggers.getLogger("analytics.db"));
 const inference = new Inference();
+const authenticator = new Authenticator({
+  auth: config.auth,
+  service: config.service.name,
+  environment: config.environment,
+  log: loggers.getLogger("analytics.auth"),
+});
 try {
+  // First, as the twin starts its authenticator: a JWKS file that cannot be read stops
+  // the service before it touches the database.
+  await authenticator.start();
+  log.info({ component: authenticator.name }, "component started");
   await database.start();
   log.info({ component: database.name }, "component started");
   // Loading parses and optimises the model's graph: once, before serving.
@@ -42,7 +65,7 @@ try {
   process.exit(1);
 }
 
-const { app, health } = createApp({ config, database, inference, loggers });
+const { app, health } = createApp({ config, database, inference, loggers, authenticator });
 const server = app.listen(config.port, config.host, () => {
   log.info({ version: config.service.version, environment: config.environment, port: config.port }, "service ready");
 });

@@ -3,6 +3,7 @@
 // analytics API. The middleware runs in the twin's order: a request refused by a rate
 // limit is still logged, counted and given CORS headers; a preflight is never limited.
 import express from "express";
+import { Authenticator, authenticate, requireScopes } from "./auth/index.js";
 import { jsonBody } from "./body.js";
 import { cors } from "./cors.js";
 import { Health } from "./health.js";
@@ -21,11 +22,18 @@ import { RouteTemplates, route } from "./routing.js";
  * @param {import("./db.js").Database} options.database started, or to be started
  * @param {import("./inference/inference.js").Inference} options.inference the model, started or to be
  * @param {{ getLogger(name: string): import("pino").Logger }} options.loggers
- * @returns {{ app: import("express").Express, health: Health, metrics: object }}
+ * @param {Authenticator} [options.authenticator] started, or to be started; made from
+ *   config.auth when not given
+ * @returns {{ app: import("express").Express, health: Health, metrics: object, authenticator: Authenticator }}
  */
-export function createApp({ config, database, inference, loggers }) {
+export function createApp({ config, database, inference, loggers, authenticator }) {
   const service = config.service.name;
+  const auth =
+    authenticator ??
+    new Authenticator({ auth: config.auth, service, environment: config.environment, log: loggers.getLogger("analytics.auth") });
   const health = new Health({ service, version: config.service.version, timeoutS: config.healthCheckTimeoutS });
+  // First, as the twin's create_app registers its authenticator.
+  health.register(auth.name, () => auth.check());
   health.register(database.name, () => database.check());
   health.register(inference.name, () => inference.check());
   const metrics = createMetrics();
@@ -51,6 +59,8 @@ export function createApp({ config, database, inference, loggers }) {
   if (config.corsOrigins.length > 0) {
     app.use(cors(config.corsOrigins));
   }
+  // Who is calling, before the rate limit, which then counts a caller as itself.
+  app.use(authenticate(auth));
   if (config.rateLimit.enabled) {
     app.use(rateLimit({ limit: config.rateLimit.default, templates }));
   }
@@ -65,21 +75,29 @@ export function createApp({ config, database, inference, loggers }) {
   // Bodies are read by the routes that take one, after routing: a wrong method or path is
   // a 405 or 404 whatever the body, as in the twin.
   const body = jsonBody({ limit: config.maxBodyBytes });
+  // Each route's policy (docs/security.md): reads and predictions need analytics:read,
+  // recording trades analytics:write. After the body is read, as in the twin, where
+  // FastAPI parses a body before the security dependency runs.
+  const read = requireScopes(auth, READ_SCOPE);
+  const write = requireScopes(auth, WRITE_SCOPE);
   const v1 = express.Router();
-  route(v1, templates, "/v1", "/trades", { post: [...body, postTrade(database)] });
-  route(v1, templates, "/v1", "/trades/batch", { post: [...body, postTradeBatch(database)] });
-  route(v1, templates, "/v1", "/symbols/:symbol/stats", { get: symbolStats(database) });
-  route(v1, templates, "/v1", "/symbols/:symbol/candles", { get: symbolCandles(database) });
-  route(v1, templates, "/v1", "/symbols", { get: listSymbols(database) });
-  route(v1, templates, "/v1", "/predictions", { post: [...body, predict(inference)] });
-  route(v1, templates, "/v1", "/predictions/batch", { post: [...body, predictBatch(inference)] });
-  route(v1, templates, "/v1", "/models", { get: listModels(inference) });
+  route(v1, templates, "/v1", "/trades", { post: [...body, write, postTrade(database)] });
+  route(v1, templates, "/v1", "/trades/batch", { post: [...body, write, postTradeBatch(database)] });
+  route(v1, templates, "/v1", "/symbols/:symbol/stats", { get: [read, symbolStats(database)] });
+  route(v1, templates, "/v1", "/symbols/:symbol/candles", { get: [read, symbolCandles(database)] });
+  route(v1, templates, "/v1", "/symbols", { get: [read, listSymbols(database)] });
+  route(v1, templates, "/v1", "/predictions", { post: [...body, read, predict(inference)] });
+  route(v1, templates, "/v1", "/predictions/batch", { post: [...body, read, predictBatch(inference)] });
+  route(v1, templates, "/v1", "/models", { get: [read, listModels(inference)] });
   app.use("/v1", v1);
 
   app.use(notFound);
   app.use(errorHandler(loggers.getLogger("express.errors"), config.maxBodyBytes));
-  return { app, health, metrics };
+  return { app, health, metrics, authenticator: auth };
 }
+
+export const READ_SCOPE = "analytics:read";
+export const WRITE_SCOPE = "analytics:write";
 
 /** Refuses a declared body over the limit before routing, as the twin does; a body that
  * grows past it unannounced is refused by the route's body reader. */

@@ -2,7 +2,7 @@
 // (services/analytics/settings.py: the ANALYTICS_ prefix, "__" for nested settings), so
 // one environment configures either; a bad value stops the service at start, with every
 // problem named.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parseRateLimit } from "./rateLimit.js";
 
 const PREFIX = "ANALYTICS_";
@@ -45,7 +45,7 @@ function oneOf(choices) {
   };
 }
 
-function number({ min, above, integer = false }) {
+function number({ min, max, above, integer = false }) {
   return (text) => {
     const value = Number(text);
     if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
@@ -53,6 +53,9 @@ function number({ min, above, integer = false }) {
     }
     if (min !== undefined && value < min) {
       throw new Error(`must be at least ${min}`);
+    }
+    if (max !== undefined && value > max) {
+      throw new Error(`must be at most ${max}`);
     }
     if (above !== undefined && value <= above) {
       throw new Error(`must be above ${above}`);
@@ -122,6 +125,106 @@ function databaseUrl(text) {
   return text;
 }
 
+// Signature algorithms a bearer token may use: public-key ones only. "none" would accept
+// unsigned tokens, and an HMAC algorithm verified with a public key (which anyone can read
+// from the JWKS) would accept tokens anyone can sign.
+const ASYMMETRIC_ALGORITHMS = ["EdDSA", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+// Where a service may run without an identity provider's keys (docs/security.md).
+const KEYLESS_ENVIRONMENTS = ["development", "test"];
+
+function jsonValue(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error("must be JSON");
+  }
+}
+
+function algorithms(text) {
+  const value = jsonValue(text);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new Error('must be a JSON list of algorithms, e.g. ["RS256", "ES256"]');
+  }
+  const refused = value.filter((name) => !ASYMMETRIC_ALGORITHMS.includes(name));
+  if (refused.length > 0) {
+    throw new Error(
+      `lists algorithms that are not allowed (${refused.join(", ")}): only public-key algorithms ` +
+        `(${ASYMMETRIC_ALGORITHMS.join(", ")}); never none or HMAC`,
+    );
+  }
+  if (value.length === 0) throw new Error("must allow at least one algorithm");
+  return value;
+}
+
+const CLIENT = /^[a-z][a-z0-9_.-]{0,63}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+// An OAuth 2.0 scope token (RFC 6749 section 3.3), e.g. analytics:read.
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+function apiKeys(text) {
+  const value = jsonValue(text);
+  const shape = 'must be a JSON list of {"client": "pricing", "sha256": "<64 hex digits>", "scopes": ["analytics:read"]}';
+  if (!Array.isArray(value)) throw new Error(shape);
+  const entries = value.map((entry) => {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new Error(shape);
+    const { client, sha256, scopes = [] } = entry;
+    if (typeof client !== "string" || !CLIENT.test(client)) throw new Error(`has a client that is not a name like "pricing" (${JSON.stringify(client)})`);
+    if (typeof sha256 !== "string" || !SHA256.test(sha256)) throw new Error(`needs the SHA-256 of ${client}'s key as 64 lower-case hex digits`);
+    if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string" && SCOPE.test(scope))) {
+      throw new Error(`has scopes of ${client} that are not a list of scope names`);
+    }
+    return { client, sha256, scopes };
+  });
+  const clients = entries.map((entry) => entry.client);
+  if (new Set(clients).size !== clients.length) throw new Error("may name each API key client once");
+  return entries;
+}
+
+function httpUrl(text) {
+  if (!/^https?:\/\//.test(text)) throw new Error("must be an http:// or https:// URL");
+  return text;
+}
+
+/** The `auth` settings (docs/security.md, "Configuration"), and what they lack to start. */
+function authSettings(read, environment, problems) {
+  const name = (setting) => `${PREFIX}AUTH__${setting}`;
+  const auth = {
+    jwksUrl: read(name("JWKS_URL"), httpUrl, undefined),
+    jwksFile: read(name("JWKS_FILE"), (text) => text, undefined),
+    issuer: read(name("ISSUER"), (text) => text, undefined),
+    audience: read(name("AUDIENCE"), (text) => text, undefined),
+    algorithms: read(name("ALGORITHMS"), algorithms, ["RS256", "PS256", "ES256", "EdDSA"]),
+    leewayS: read(name("LEEWAY_S"), number({ min: 0, max: 300 }), 30),
+    jwksCacheS: read(name("JWKS_CACHE_S"), number({ above: 0 }), 600),
+    jwksRefreshIntervalS: read(name("JWKS_REFRESH_INTERVAL_S"), number({ min: 0 }), 30),
+    jwksTimeoutS: read(name("JWKS_TIMEOUT_S"), number({ above: 0 }), 5),
+    apiKeys: read(name("API_KEYS"), apiKeys, []),
+  };
+  const hasJwks = auth.jwksUrl !== undefined || auth.jwksFile !== undefined;
+  if (auth.jwksUrl !== undefined && auth.jwksFile !== undefined) {
+    problems.push(`${name("JWKS_URL")} and ${name("JWKS_FILE")} are both set: set one of them`);
+  } else if (hasJwks && auth.issuer === undefined) {
+    problems.push(`${name("ISSUER")} is not set: a JWKS needs the issuer its tokens must name`);
+  }
+  if (auth.jwksFile !== undefined && !isFile(auth.jwksFile)) {
+    problems.push(`${name("JWKS_FILE")}=${auth.jwksFile}: no such file; point it at the JWKS (JSON)`);
+  } else if (!hasJwks && !KEYLESS_ENVIRONMENTS.includes(environment) && !problems.some((p) => p.startsWith(`${PREFIX}AUTH__JWKS_`))) {
+    problems.push(
+      `${name("JWKS_URL")} (or ${name("JWKS_FILE")}) is not set: in ${environment} bearer tokens are verified ` +
+        `with the identity provider's keys; set it and ${name("ISSUER")} (docs/security.md)`,
+    );
+  }
+  return auth;
+}
+
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The service's settings from `env` (process.env).
  *
@@ -169,6 +272,7 @@ export function loadConfig(env) {
         `e.g. ${variable}=postgresql://user:password@host:5432/database`,
     );
   }
+  config.auth = authSettings(read, config.environment, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }

@@ -84,18 +84,26 @@ export function observability({ service, metrics, log }) {
           metrics.duration.observe(labels, elapsed);
         }
       }
-      log.info(
-        {
-          method,
-          route: route ?? "unmatched",
-          path,
-          status,
-          duration_ms: Math.round(elapsed * 1e6) / 1e3,
-          client: req.ip ?? "unknown",
-          request_id: req.id,
-        },
-        "request",
-      );
+      const line = {
+        method,
+        route: route ?? "unmatched",
+        path,
+        status,
+        duration_ms: Math.round(elapsed * 1e6) / 1e3,
+        client: req.ip ?? "unknown",
+      };
+      // Who called (docs/logging.md), or why their credential was refused; never the
+      // credential itself.
+      const principal = res.locals.principal;
+      if (principal !== undefined) {
+        line.subject = principal.subject;
+        line.client_id = principal.client;
+        line.auth = principal.scheme;
+      } else if (res.locals.authRefusal !== undefined) {
+        line.auth_error = res.locals.authRefusal.reason;
+      }
+      line.request_id = req.id;
+      log.info(line, "request");
     };
     res.on("finish", finish);
     res.on("close", finish);

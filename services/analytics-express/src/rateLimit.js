@@ -53,7 +53,10 @@ export function rateLimit({ limit, perRoute = {}, templates }) {
     let outcome;
     let allowed = true;
     try {
-      outcome = await limiterOf(rule).consume(`${req.ip ?? "unknown"} ${route}`);
+      // The caller: the principal when there is one (one person, one budget from any
+      // address), else the client address.
+      const caller = req.principal?.rateLimitKey ?? req.ip ?? "unknown";
+      outcome = await limiterOf(rule).consume(`${caller} ${route}`);
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) {
         next(refusal);

@@ -1,7 +1,7 @@
 // Test helpers: a fresh database per test file on the run's throwaway PostgreSQL
 // (TEST_POSTGRES_URL, which express_service's :test provides), and the app served on a
 // free port with its log lines captured.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
@@ -40,8 +40,31 @@ export function captureLogs() {
   };
 }
 
+// The tests' own API key, with both scopes: service.get and service.post send it unless
+// the request carries credentials of its own or `auth: false` (tests/auth.test.js).
+export const TEST_API_KEY = "express-tests-0123456789abcdefghijklmnopqrstu";
+export const TEST_API_KEYS = [
+  { client: "tests", sha256: createHash("sha256").update(TEST_API_KEY).digest("hex"), scopes: ["analytics:read", "analytics:write"] },
+];
+
 // Tests send bursts a rate limit would rightly refuse; the rate limit tests turn it on.
-const TEST_ENV = { EXPRESS_SERVICE_NAME: "analytics-express", ANALYTICS_RATE_LIMIT__ENABLED: "false" };
+const TEST_ENV = {
+  EXPRESS_SERVICE_NAME: "analytics-express",
+  ANALYTICS_RATE_LIMIT__ENABLED: "false",
+  ANALYTICS_AUTH__API_KEYS: JSON.stringify(TEST_API_KEYS),
+};
+
+/** `init` for fetch with the tests' API key added, unless it has credentials or says
+ * `auth: false`. */
+function withKey(init = {}) {
+  const { auth = true, ...rest } = init;
+  const headers = { ...(rest.headers ?? {}) };
+  const names = Object.keys(headers).map((name) => name.toLowerCase());
+  if (auth && !names.includes("authorization") && !names.includes("x-api-key")) {
+    headers["X-API-Key"] = TEST_API_KEY;
+  }
+  return { ...rest, headers };
+}
 
 /**
  * The service on a fresh, migrated database, listening on a free port of loopback.
@@ -63,7 +86,8 @@ export async function startService(env = {}, { databaseUrl, startModel = true } 
   if (startModel) {
     await inference.start();
   }
-  const { app, health } = createApp({ config, database, inference, loggers });
+  const { app, health, authenticator } = createApp({ config, database, inference, loggers });
+  await authenticator.start();
   const server = await new Promise((resolve) => {
     const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
@@ -73,11 +97,15 @@ export async function startService(env = {}, { databaseUrl, startModel = true } 
     database,
     inference,
     health,
+    authenticator,
     logs,
-    get: (path, init) => fetch(baseUrl + path, init),
-    /** POST `body` as JSON. */
-    post: (path, body, headers = {}) =>
-      fetch(baseUrl + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
+    get: (path, init) => fetch(baseUrl + path, withKey(init)),
+    /** POST `body` as JSON; `options.auth: false` sends no credentials of the tests'. */
+    post: (path, body, headers = {}, { auth = true } = {}) =>
+      fetch(
+        baseUrl + path,
+        withKey({ method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), auth }),
+      ),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -29,7 +29,7 @@ describe("health", () => {
     assert.equal(report.status, "pass");
     assert.equal(report.service, "analytics-express");
     assert.equal(report.version, "0.1.0");
-    assert.deepEqual(Object.keys(report.checks), ["postgres", "inference"]);
+    assert.deepEqual(Object.keys(report.checks), ["auth", "postgres", "inference"]);
     assert.equal(report.checks.postgres.status, "pass");
     assert.equal(report.checks.inference.status, "pass");
     assert.equal(typeof report.checks.postgres.duration_ms, "number");

@@ -48,6 +48,9 @@ from servicekit.testing import TokenIssuer, free_port
 
 MANIFEST = json.loads(Path(os.environ["MANIFEST"]).read_text())
 REPO_TAG = MANIFEST["image"]["repo_tag"]
+# "analytics", or "analytics-express" where the twin's image runs this file: the realm of
+# its challenges and the name in its start-up refusal.
+SERVICE = MANIFEST["name"]
 READY_PATH = MANIFEST["health"]["ready"]
 SECONDS_PER_YEAR = 365 * 24 * 3600
 WINDOW = 20  # returns per prediction (services/analytics/inference/features.py)
@@ -174,7 +177,7 @@ def test_a_trade_without_a_token_is_a_401_problem(service: Service) -> None:
     answer = httpx.post(service.base_url + "/v1/trades", json=SINGLE.body(), timeout=10)
     assert answer.status_code == 401, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
-    assert answer.headers["www-authenticate"].startswith('Bearer realm="analytics"')
+    assert answer.headers["www-authenticate"].startswith(f'Bearer realm="{SERVICE}"')
 
 
 @pytest.fixture(scope="module")
@@ -362,7 +365,7 @@ def test_in_production_without_a_jwks_the_image_refuses_to_start_in_one_line(
     )  # fmt: skip
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert refused.stderr.splitlines()[-1:] == [
-        "analytics: cannot start: ANALYTICS_AUTH__JWKS_URL (or ANALYTICS_AUTH__JWKS_FILE) is "
+        f"{SERVICE}: cannot start: ANALYTICS_AUTH__JWKS_URL (or ANALYTICS_AUTH__JWKS_FILE) is "
         "not set: in production bearer tokens are verified with the identity provider's keys; "
         "set it and ANALYTICS_AUTH__ISSUER (docs/security.md)"
     ]

@@ -54,19 +54,23 @@ def usr_merged(path: str) -> str:
     return f"usr/{top}/{rest}".rstrip("/") if top in MERGED_USR else path
 
 
-def _kept(path: str, excludes: tuple[str, ...] = ()) -> bool:
+def _kept(path: str, excludes: tuple[str, ...] = (), directory: bool = False) -> bool:
+    """Whether a package's path goes into the layer. ``excludes`` end with "/": what is
+    under them is left out, and so is a file (not a directory) named by one."""
     if path.startswith("usr/share/doc/"):
         return path.endswith("/copyright")
+    if not directory and path + "/" in excludes:
+        return False
     return not path.startswith(_DROPPED_PREFIXES + excludes)
 
 
 def add_package(layer: Layer, deb: Path, excludes: tuple[str, ...] = ()) -> None:
     """Adds a package's files, keeping modes, owners and symbolic links, except paths
-    under the ``excludes`` prefixes."""
+    under the ``excludes`` prefixes and files they name."""
     with data_tar(deb) as tar:
         for member in tar:
             path = usr_merged(normalize_path(member.name))
-            if not path or not _kept(path, excludes):
+            if not path or not _kept(path, excludes, member.isdir()):
                 continue
             if member.isdir():
                 layer.directory(path, member.mode, member.uid, member.gid)
@@ -126,12 +130,17 @@ def rootfs(
     timezone: str,
     symlinks: dict[str, str],
     excludes: list[str] | None = None,
+    nonroot_directories: list[str] | None = None,
 ) -> Layer:
     layer = Layer()
     prefixes = tuple(normalize_path(prefix) + "/" for prefix in excludes or [])
     for deb in debs:
         add_package(layer, deb, prefixes)
     add_system_files(layer, nonroot_uid, timezone)
+    # State the non-root user keeps (a database's data): a volume mounted there takes
+    # the directory's owner and mode when the engine creates it.
+    for path in nonroot_directories or []:
+        layer.directory(normalize_path(path), 0o700, nonroot_uid, nonroot_uid)
     for path, target in sorted(symlinks.items()):
         layer.symlink(path, target)
     return layer

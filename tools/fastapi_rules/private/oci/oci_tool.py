@@ -48,7 +48,9 @@ def _layer(args: argparse.Namespace) -> None:
 
 def _rootfs(args: argparse.Namespace) -> None:
     symlinks = dict(link.split("=", 1) for link in args.symlink)
-    layer = rootfs(args.deb, args.nonroot_uid, args.timezone, symlinks, args.exclude)
+    layer = rootfs(
+        args.deb, args.nonroot_uid, args.timezone, symlinks, args.exclude, args.nonroot_directory
+    )
     if args.bytecode:
         add_bytecode(layer, lambda path: path.startswith("usr/lib/python3"))
     _write(layer, args)
@@ -84,7 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     debian.add_argument("--nonroot-uid", type=int, required=True)
     debian.add_argument("--timezone", required=True)
     debian.add_argument("--symlink", action="append", default=[], help="PATH=TARGET")
-    debian.add_argument("--exclude", action="append", default=[], help="path prefix to leave out")
+    debian.add_argument(
+        "--exclude", action="append", default=[], help="a directory or file to leave out"
+    )
+    debian.add_argument(
+        "--nonroot-directory",
+        action="append",
+        default=[],
+        help="a directory to make, owned by the non-root user",
+    )
     debian.set_defaults(run=_rootfs)
     for writer in (layer, debian):
         writer.add_argument("--output", type=Path, required=True)

@@ -18,8 +18,12 @@ def _debian_rootfs_impl(ctx):
     args.add_all(["{}={}".format(path, target) for path, target in ctx.attr.symlinks.items()], before_each = "--symlink")
     for prefix in ctx.attr.excludes:
         if not prefix or prefix.strip("/") == "" or ".." in prefix.split("/"):
-            fail("{}: excludes entry \"{}\" is not a directory of the image; write it like \"usr/lib/x86_64-linux-gnu/gconv\"".format(ctx.label, prefix))
+            fail("{}: excludes entry \"{}\" is not a directory or file of the image; write it like \"usr/lib/x86_64-linux-gnu/gconv\"".format(ctx.label, prefix))
     args.add_all(ctx.attr.excludes, before_each = "--exclude")
+    for path in ctx.attr.nonroot_directories:
+        if not path or path.strip("/") == "" or ".." in path.split("/"):
+            fail("{}: nonroot_directories entry \"{}\" is not a directory of the image; write it like \"var/lib/postgresql\"".format(ctx.label, path))
+    args.add_all(ctx.attr.nonroot_directories, before_each = "--nonroot-directory")
     args.add("--output", output)
     args.add("--descriptor", descriptor)
     args.add("--summary", summary)
@@ -56,7 +60,8 @@ write them. The pycs are unchecked-hash pycs (PEP 552), so the layer stays repro
 bit for bit; they are written by the build's Python, which must be the same 3.X.""",
     attrs = {
         "bytecode": attr.bool(default = True, doc = "Compile the Python standard library's modules into the layer."),
-        "excludes": attr.string_list(doc = "Directories of the packages to leave out, e.g. `usr/lib/x86_64-linux-gnu/gconv` (glibc's iconv modules, which Python never loads)."),
+        "excludes": attr.string_list(doc = "Directories of the packages to leave out with everything under them, e.g. `usr/lib/x86_64-linux-gnu/gconv` (glibc's iconv modules, which Python never loads), or single files."),
+        "nonroot_directories": attr.string_list(doc = "Directories to make, owned by the `nonroot` user with mode 0700, e.g. `var/lib/postgresql`: state the image's program keeps. A named volume mounted there takes that owner and mode when the engine creates it."),
         "nonroot_uid": attr.int(default = 65532, doc = "uid and gid of the `nonroot` user (65532 as in distroless images)."),
         "packages": attr.label_list(allow_files = [".deb"], mandatory = True, doc = "The .deb files, e.g. `@debian//:packages`."),
         "symlinks": attr.string_dict(doc = "Extra links, path to target, e.g. `{\"usr/bin/python3\": \"python3.13\"}`."),

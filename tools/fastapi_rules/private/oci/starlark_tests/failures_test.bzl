@@ -11,7 +11,8 @@ _PORT = "{label}: exposed_ports entry \"%s\" is not a port; write it as \"8080\"
 _USER = "{label}: user \"%s\" is not USER, UID, USER:GROUP or UID:GID; for the base images' non-root user write \"65532\""
 _TAG = "{label}: repo_tags entry \"%s\" has no tag; write it as \"name:tag\", e.g. \"analytics:latest\""
 _REPOSITORY = "{label}: repository \"%s\" must be HOST[:PORT]/NAME without scheme or tag; put tags in remote_tags"
-_EXCLUDE = "{label}: excludes entry \"%s\" is not a directory of the image; write it like \"usr/lib/x86_64-linux-gnu/gconv\""
+_EXCLUDE = "{label}: excludes entry \"%s\" is not a directory or file of the image; write it like \"usr/lib/x86_64-linux-gnu/gconv\""
+_NONROOT_DIRECTORY = "{label}: nonroot_directories entry \"%s\" is not a directory of the image; write it like \"var/lib/postgresql\""
 
 def _case(name, rule, message, **attrs):
     # The target cannot build, so it is manual: only its failure_test analyzes it.
@@ -58,5 +59,7 @@ def oci_failures_test_suite(name):
         _case(name + "_rootfs_exclude_root", debian_rootfs, _EXCLUDE % "/", packages = [package], excludes = ["/"]),
         _case(name + "_rootfs_exclude_empty", debian_rootfs, _EXCLUDE % "", packages = [package], excludes = [""]),
         _case(name + "_rootfs_exclude_parent", debian_rootfs, _EXCLUDE % "usr/../etc", packages = [package], excludes = ["usr/lib/x86_64-linux-gnu/gconv", "usr/../etc"]),
+        _case(name + "_rootfs_nonroot_directory_root", debian_rootfs, _NONROOT_DIRECTORY % "/", packages = [package], nonroot_directories = ["/"]),
+        _case(name + "_rootfs_nonroot_directory_parent", debian_rootfs, _NONROOT_DIRECTORY % "var/../etc", packages = [package], nonroot_directories = ["var/lib/postgresql", "var/../etc"]),
     ]
     native.test_suite(name = name, tests = tests)

@@ -105,3 +105,36 @@ def test_rootfs_does_what_maintainer_scripts_would(tmp_path):
     assert entries["tmp"].mode == 0o1777
     assert entries["etc/localtime"].link == "/usr/share/zoneinfo/Etc/UTC"
     assert layer.read("etc/ssl/certs/ca-certificates.crt") == b"A\nB\n"
+
+
+def test_excludes_leave_out_directories_and_single_files(tmp_path):
+    server = make_deb(
+        tmp_path,
+        "postgresql-17",
+        [
+            ("./usr/lib/postgresql/17/lib/", "dir", ""),
+            ("./usr/lib/postgresql/17/lib/plpgsql.so", "file", b"ELF"),
+            ("./usr/lib/postgresql/17/lib/llvmjit.so", "file", b"ELF"),
+            ("./usr/lib/postgresql/17/lib/bitcode/", "dir", ""),
+            ("./usr/lib/postgresql/17/lib/bitcode/plpgsql.bc", "file", b"BC"),
+        ],
+    )
+    layer = rootfs(
+        [server],
+        65532,
+        "Etc/UTC",
+        {},
+        excludes=["usr/lib/postgresql/17/lib/llvmjit.so", "usr/lib/postgresql/17/lib/bitcode"],
+    )
+
+    assert "usr/lib/postgresql/17/lib/plpgsql.so" in layer.entries
+    assert "usr/lib/postgresql/17/lib/llvmjit.so" not in layer.entries
+    assert "usr/lib/postgresql/17/lib/bitcode/plpgsql.bc" not in layer.entries
+
+
+def test_nonroot_directories_belong_to_the_nonroot_user(tmp_path):
+    server = make_deb(tmp_path, "server", [("./var/lib/", "dir", "")])
+    layer = rootfs([server], 65532, "Etc/UTC", {}, nonroot_directories=["var/lib/postgresql/"])
+
+    data = layer.entries["var/lib/postgresql"]
+    assert (data.uid, data.gid, data.mode) == (65532, 65532, 0o700)

@@ -139,7 +139,9 @@ def rootfs(
     add_system_files(layer, nonroot_uid, timezone)
     # State the non-root user keeps (a database's data): a volume mounted there takes
     # the directory's owner and mode when the engine creates it.
+    # A package's directory of that name is replaced (Layer.add keeps the first one).
     for path in nonroot_directories or []:
+        layer.entries.pop(normalize_path(path), None)
         layer.directory(normalize_path(path), 0o700, nonroot_uid, nonroot_uid)
     for path, target in sorted(symlinks.items()):
         layer.symlink(path, target)

@@ -133,7 +133,9 @@ def test_excludes_leave_out_directories_and_single_files(tmp_path):
 
 
 def test_nonroot_directories_belong_to_the_nonroot_user(tmp_path):
-    server = make_deb(tmp_path, "server", [("./var/lib/", "dir", "")])
+    server = make_deb(
+        tmp_path, "server", [("./var/lib/", "dir", ""), ("./var/lib/postgresql/", "dir", "")]
+    )
     layer = rootfs([server], 65532, "Etc/UTC", {}, nonroot_directories=["var/lib/postgresql/"])
 
     data = layer.entries["var/lib/postgresql"]

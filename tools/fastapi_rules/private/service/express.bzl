@@ -8,7 +8,7 @@ load("//tools/fastapi_rules/private/node:test.bzl", "node_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load(":image_targets.bzl", "service_image_targets")
 load(":ports.bzl", "service_port")
-load(":service.bzl", "service_manifest")
+load(":service.bzl", "default_env_prefix", "env_prefix_error", "service_manifest")
 
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:node_base")
 
@@ -31,7 +31,7 @@ def _is_package_path(path):
     parts = path.split("/")
     return bool(path) and not path.startswith("/") and all([part and part not in (".", "..") for part in parts])
 
-def express_service_errors(name, srcs, main, npm, version = "0.1.0", env = {}, database_env = None):
+def express_service_errors(name, srcs, main, npm, version = "0.1.0", env = {}, database_env = None, env_prefix = None):
     """What is wrong with express_service's arguments: one message per problem.
 
     express_service() fails with these messages. They are computed apart from it, without
@@ -46,6 +46,7 @@ def express_service_errors(name, srcs, main, npm, version = "0.1.0", env = {}, d
       version: the service version.
       env: environment variables, name to value.
       database_env: the variable that carries the database URL, if any.
+      env_prefix: the prefix of the service's settings variables, if given.
 
     Returns:
       A list of messages, each saying what to change; empty when the arguments are fine.
@@ -74,6 +75,8 @@ def express_service_errors(name, srcs, main, npm, version = "0.1.0", env = {}, d
             errors.append(prefix + "env key \"{}\" is not a valid variable name".format(key))
     if database_env != None and not _is_variable_name(database_env):
         errors.append(prefix + "database_env = \"{}\" is not a variable name; write it like \"ANALYTICS_DATABASE__URL\"".format(database_env))
+    if env_prefix != None and env_prefix_error("express_service", name, env_prefix):
+        errors.append(env_prefix_error("express_service", name, env_prefix))
     return errors
 
 def express_service(
@@ -94,6 +97,7 @@ def express_service(
         labels = {},
         push_repository = "",
         database_env = None,
+        env_prefix = None,
         node_options = [],
         visibility = None):
     """An Express service: local server, tests, lint, OCI image and manifest.
@@ -133,7 +137,7 @@ def express_service(
     | `:image` | the OCI image: Debian Node.js base, node_modules layer, app layer, under /app |
     | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, problem+json 404, SIGTERM drain and exit 0; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
-    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env |
+    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env, settings prefix, database variable |
     | `:sources` | every file of the package, for tools that copy or package a service |
 
     Args:
@@ -162,6 +166,10 @@ def express_service(
         (e.g. "ANALYTICS_DATABASE__URL"), for services that need a database: `:test` gets
         a throwaway server, `bazel run` without the variable starts one and sets it, and
         `:image_test` starts one and passes its URL there.
+      env_prefix: the prefix of the service's settings variables (`<PREFIX>ENVIRONMENT`,
+        `<PREFIX>LOG_LEVEL`, ...), which tools that deploy it configure it with; default
+        the name in upper case with `-` as `_`, e.g. "ANALYTICS_EXPRESS_" (a twin that
+        reads its FastAPI twin's variables gives that one's, "ANALYTICS_").
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
       visibility: visibility of the generated targets.
@@ -174,6 +182,7 @@ def express_service(
         version = version,
         env = env,
         database_env = database_env,
+        env_prefix = env_prefix,
     )
     if errors:
         fail("\n".join(errors))
@@ -260,7 +269,9 @@ def express_service(
     service_manifest(
         name = "manifest",
         out = name + ".manifest.json",
+        database_env = database_env,
         env = env,
+        env_prefix = env_prefix or default_env_prefix(name),
         framework = "express",
         health = {"live": _LIVE_PATH, "ready": _READY_PATH},
         image = "//{}:image".format(package),

@@ -44,7 +44,36 @@ def _app_error(name, app, srcs):
 def _is_variable_name(text):
     return bool(text) and text.replace("_", "a").isalnum() and not text[0].isdigit()
 
-def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, database_env = None):
+def default_env_prefix(name):
+    """The prefix of a service's settings variables unless it says otherwise: its name in
+    upper case, `-` as `_`, then `_` ("analytics" reads `ANALYTICS_*`).
+
+    Args:
+      name: the service name.
+
+    Returns:
+      The prefix, e.g. "RISK_LIMITS_" for "risk-limits".
+    """
+    return name.upper().replace("-", "_") + "_"
+
+def env_prefix_error(macro, name, env_prefix):
+    """The message for an env_prefix that is not upper case letters, digits and `_` ending in `_`, or None.
+
+    Args:
+      macro: the macro's name, for the message.
+      name: the service name.
+      env_prefix: the prefix given.
+
+    Returns:
+      The message, or None when the prefix is fine.
+    """
+    upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if (env_prefix and env_prefix[0] in upper and env_prefix.endswith("_") and
+        all([c in upper + "0123456789_" for c in env_prefix.elems()])):
+        return None
+    return "{}(name = \"{}\"): env_prefix = \"{}\" is not the prefix of the service's settings variables; write it as they are declared, upper case letters, digits and _ ending in _, e.g. \"PRICING_\"".format(macro, name, env_prefix)
+
+def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, database_env = None, env_prefix = None):
     """What is wrong with fastapi_service's arguments: one message per problem.
 
     fastapi_service() fails with these messages. They are computed apart from it, without
@@ -58,6 +87,7 @@ def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, databas
       version: the service version.
       env: environment variables, name to value.
       database_env: the variable that carries the database URL, if any.
+      env_prefix: the prefix of the service's settings variables, if given.
 
     Returns:
       A list of messages, each saying what to change; empty when the arguments are fine.
@@ -72,6 +102,8 @@ def fastapi_service_errors(name, srcs, app, version = "0.1.0", env = {}, databas
             errors.append("fastapi_service(name = \"{}\"): env key \"{}\" is not a valid variable name".format(name, key))
     if database_env != None and not _is_variable_name(database_env):
         errors.append("fastapi_service(name = \"{}\"): database_env = \"{}\" is not a variable name; write it like \"ANALYTICS_DATABASE__URL\"".format(name, database_env))
+    if env_prefix != None:
+        errors.append(env_prefix_error("fastapi_service", name, env_prefix))
     errors.append(_app_error(name, app, srcs))
     return [error for error in errors if error]
 
@@ -110,7 +142,9 @@ _service_main = rule(
 
 def _manifest_impl(ctx):
     ctx.actions.write(ctx.outputs.out, json.encode_indent({
+        "database_env": ctx.attr.database_env or None,
         "env": ctx.attr.env,
+        "env_prefix": ctx.attr.env_prefix,
         "framework": ctx.attr.framework,
         "health": ctx.attr.health,
         "image": {
@@ -129,7 +163,9 @@ service_manifest = rule(
     implementation = _manifest_impl,
     doc = "`<service>.manifest.json`: what tools that deploy or document services read of each.",
     attrs = {
+        "database_env": attr.string(),
         "env": attr.string_dict(),
+        "env_prefix": attr.string(),
         "framework": attr.string(mandatory = True, values = ["express", "fastapi"]),
         "health": attr.string_dict(),
         "image": attr.string(),
@@ -162,6 +198,7 @@ def fastapi_service(
         labels = {},
         push_repository = "",
         database_env = None,
+        env_prefix = None,
         bytecode = True,
         visibility = None):
     """A FastAPI service: local server, tests, lint, OCI image and manifest.
@@ -190,7 +227,7 @@ def fastapi_service(
     | `:image` | the OCI image: Debian Python base, wheels layer, app layer |
     | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, docs, problem+json 404, SIGTERM drain and exit 0; with `database_env`, a throwaway PostgreSQL, and without it a one-line refusal; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
-    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env |
+    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env, settings prefix, database variable |
     | `:sources` | every file of the package, for tools that copy or package a service |
 
     Args:
@@ -213,6 +250,10 @@ def fastapi_service(
       database_env: the environment variable that carries the service's PostgreSQL URL
         (e.g. "ANALYTICS_DATABASE__URL"), for services that need a database to be ready:
         `:image_test` then starts a throwaway PostgreSQL and passes its URL there.
+      env_prefix: the prefix of the service's settings variables (`env_prefix` of its
+        `ServiceSettings`), which tools that deploy it configure it with (e.g.
+        `<PREFIX>ENVIRONMENT`); default the name in upper case and `_`, e.g. "PRICING_",
+        as the template's settings and the scaffolder write it.
       bytecode: compile the service's and its wheels' modules into the image (see
         py_image_layer); turn off only to measure what it saves.
       visibility: visibility of the generated targets.
@@ -224,6 +265,7 @@ def fastapi_service(
         version = version,
         env = env,
         database_env = database_env,
+        env_prefix = env_prefix,
     )
     if errors:
         fail("\n".join(errors))
@@ -311,7 +353,9 @@ def fastapi_service(
     service_manifest(
         name = "manifest",
         out = name + ".manifest.json",
+        database_env = database_env,
         env = env,
+        env_prefix = env_prefix or default_env_prefix(name),
         framework = "fastapi",
         health = {"live": _LIVE_PATH, "ready": _READY_PATH},
         image = image_label,

@@ -98,6 +98,13 @@ def _bad_values_test_impl(ctx):
             [_prefix() + "database_env = \"{}\" is not a variable name; write it like \"ANALYTICS_DATABASE__URL\"".format(name)],
             _errors(database_env = name),
         )
+    for prefix in ["analytics_", "ANALYTICS", ""]:
+        asserts.equals(
+            env,
+            [_prefix() + "env_prefix = \"{}\" is not the prefix of the service's settings variables; write it as they are declared, upper case letters, digits and _ ending in _, e.g. \"PRICING_\"".format(prefix)],
+            _errors(env_prefix = prefix),
+        )
+    asserts.equals(env, [], _errors(env_prefix = "ANALYTICS_"))
     return unittest.end(env)
 
 _bad_values_test = unittest.make(_bad_values_test_impl)

@@ -6,7 +6,7 @@ is checked by service_port() (ports_test.bzl).
 """
 
 load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
-load("//tools/fastapi_rules/private/service:service.bzl", "app_import_path", "fastapi_service_errors")
+load("//tools/fastapi_rules/private/service:service.bzl", "app_import_path", "default_env_prefix", "fastapi_service_errors")
 load("//tools/fastapi_rules/private/testing:suite.bzl", "test_suite_of")
 
 def _errors(name = "pricing", srcs = ["main.py"], app = "main:app", **kwargs):
@@ -88,6 +88,21 @@ def _bad_database_env_test_impl(ctx):
 
 _bad_database_env_test = unittest.make(_bad_database_env_test_impl)
 
+def _env_prefix_test_impl(ctx):
+    env = unittest.begin(ctx)
+    for prefix in ["pricing_", "PRICING", "_PRICING_", "1PRICING_", "PRICING-X_", ""]:
+        asserts.equals(
+            env,
+            ["fastapi_service(name = \"pricing\"): env_prefix = \"{}\" is not the prefix of the service's settings variables; write it as they are declared, upper case letters, digits and _ ending in _, e.g. \"PRICING_\"".format(prefix)],
+            _errors(env_prefix = prefix),
+        )
+    asserts.equals(env, [], _errors(env_prefix = "PRICING_V2_"))
+    asserts.equals(env, "PRICING_", default_env_prefix("pricing"))
+    asserts.equals(env, "ANALYTICS_EXPRESS_", default_env_prefix("analytics-express"))
+    return unittest.end(env)
+
+_env_prefix_test = unittest.make(_env_prefix_test_impl)
+
 def _empty_version_test_impl(ctx):
     env = unittest.begin(ctx)
     asserts.equals(
@@ -155,6 +170,7 @@ def service_test_suite(name):
         "bad_name": _bad_name_test,
         "empty_srcs": _empty_srcs_test,
         "empty_version": _empty_version_test,
+        "env_prefix": _env_prefix_test,
         "every_problem": _every_problem_test,
         "valid": _valid_test,
     })

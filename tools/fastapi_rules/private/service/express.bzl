@@ -172,7 +172,8 @@ def express_service(
         reads its FastAPI twin's variables gives that one's, "ANALYTICS_").
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
-      visibility: visibility of the generated targets.
+      visibility: visibility of the generated targets; `:manifest`, `:load` and `:tarball`
+        are public whatever it says, for the tools that deploy services.
     """
     errors = express_service_errors(
         name = name,
@@ -282,6 +283,7 @@ def express_service(
         title = title,
         user = user,
         version = version,
-        # Tools that deploy or document services read every service's manifest.
-        visibility = visibility or ["//visibility:public"],
+        # Tools that deploy or document services read every service's manifest, whatever
+        # the visibility of the service's other targets.
+        visibility = ["//visibility:public"],
     )

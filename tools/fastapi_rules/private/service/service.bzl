@@ -256,7 +256,8 @@ def fastapi_service(
         as the template's settings and the scaffolder write it.
       bytecode: compile the service's and its wheels' modules into the image (see
         py_image_layer); turn off only to measure what it saves.
-      visibility: visibility of the generated targets.
+      visibility: visibility of the generated targets; `:manifest`, `:load` and `:tarball`
+        are public whatever it says, for the tools that deploy services.
     """
     errors = fastapi_service_errors(
         name = name,
@@ -366,6 +367,7 @@ def fastapi_service(
         title = title,
         user = user,
         version = version,
-        # Tools that deploy or document services read every service's manifest.
-        visibility = visibility or ["//visibility:public"],
+        # Tools that deploy or document services read every service's manifest, whatever
+        # the visibility of the service's other targets.
+        visibility = ["//visibility:public"],
     )

@@ -22,7 +22,9 @@ def service_image_targets(name, repo_tag, version, ready_path, push_repository, 
       docs_path: the API documentation page the image test loads with its assets, if any.
     """
     oci_load(name = "load", image = ":" + name, repo_tags = [repo_tag])
-    native.filegroup(name = "tarball", srcs = [":load"], output_group = "tarball")
+
+    # Tools that deploy services load every service's image from its tarball.
+    native.filegroup(name = "tarball", srcs = [":load"], output_group = "tarball", visibility = ["//visibility:public"])
     native.filegroup(name = "image_id", srcs = [":" + name], output_group = "image_id")
     py_test(
         name = "image_test",

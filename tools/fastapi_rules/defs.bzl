@@ -1,8 +1,9 @@
 """Everything of fastapi_rules in one file, for convenience: each concept has its own
-public file (oci.bzl, python.bzl, node.bzl, debian.bzl, lint.bzl, service.bzl, express.bzl),
-and the files under private/ may change without notice."""
+public file (oci.bzl, python.bzl, node.bzl, debian.bzl, lint.bzl, service.bzl, express.bzl,
+deploy.bzl), and the files under private/ may change without notice."""
 
 load(":debian.bzl", _debian_lock = "debian_lock", _debian_rootfs = "debian_rootfs")
+load(":deploy.bzl", _compose_deployment = "compose_deployment")
 load(":express.bzl", _express_service = "express_service")
 load(":lint.bzl", _buildifier_test = "buildifier_test", _eslint_test = "eslint_test", _ruff_test = "ruff_test")
 load(":node.bzl", _NodeBinaryInfo = "NodeBinaryInfo", _NpmNodeModulesInfo = "NpmNodeModulesInfo", _node_binary = "node_binary", _node_image_entrypoint = "node_image_entrypoint", _node_image_layer = "node_image_layer", _node_test = "node_test", _npm_lock = "npm_lock", _npm_node_modules = "npm_node_modules")
@@ -15,6 +16,7 @@ NpmNodeModulesInfo = _NpmNodeModulesInfo
 OciImageInfo = _OciImageInfo
 OciLayersInfo = _OciLayersInfo
 buildifier_test = _buildifier_test
+compose_deployment = _compose_deployment
 debian_lock = _debian_lock
 debian_rootfs = _debian_rootfs
 eslint_test = _eslint_test

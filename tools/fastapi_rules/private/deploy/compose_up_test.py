@@ -101,6 +101,10 @@ class Compose:
         self.command = ["podman-compose", "--podman-args", global_args, "-f", str(compose_file)]
         self.env = {**os.environ, **env, "PODMAN_IGNORE_CGROUPSV1_WARNING": "1"}
 
+    def version(self) -> str:
+        lines = [line for line in self("version").splitlines() if " version " in line]
+        return " and ".join(lines).replace(" version", "")
+
     def __call__(self, *args: str) -> str:
         result = subprocess.run(
             [*self.command, *args], capture_output=True, text=True, env=self.env, check=False
@@ -111,6 +115,14 @@ class Compose:
                 + (result.stdout + result.stderr)[-6000:]
             )
         return result.stdout
+
+
+def store_mb(podman: Podman) -> int:
+    """The size of the private store (images, containers, volumes): vfs copies every
+    layer and every container's root in full."""
+    storage = podman.command[podman.command.index("--root") + 1]
+    du = subprocess.run(["du", "-sm", storage], capture_output=True, text=True, check=False)
+    return int(du.stdout.split()[0]) if du.returncode == 0 else -1
 
 
 def wait_for(what: dict[str, Any], podman: Podman, timeout: float) -> dict[str, float]:
@@ -323,6 +335,7 @@ def run(compose_file: Path, manifest_files: list[Path], images: list[Path]) -> N
                 for name, seconds in sorted(ready.items(), key=lambda item: item[1]):
                     print(f"  {name} ready {seconds:.1f} s after up returned")
                 print(f"every container ready {all_ready:.1f} s after up began")
+                print(f"{compose.version()}; the private store holds {store_mb(podman)} MB")
                 check_containers(podman, list(document["services"]))
                 print(f"each of {len(document['services'])} containers: {USER}, read-only, host")
                 for line in check_tokens(manifests, work / "identity"):

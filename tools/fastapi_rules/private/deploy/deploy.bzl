@@ -8,6 +8,7 @@ _SYNC = Label("//tools/fastapi_rules/private/deploy:sync.py")
 _CONFIG_TEST = Label("//tools/fastapi_rules/private/deploy:compose_config_test.py")
 _PROMETHEUS_TEST = Label("//tools/fastapi_rules/private/deploy:prometheus_test.py")
 _UP_TEST = Label("//tools/fastapi_rules/private/deploy:compose_up_test.py")
+_LOAD_ALL = Label("//tools/fastapi_rules/private/deploy:load_all.py")
 _YAML = Label("@pypi//pyyaml")
 _UP_TEST_DEPS = [
     Label("//tools/fastapi_rules/private/image_test:podman"),
@@ -111,6 +112,7 @@ def compose_deployment(
         prometheus_image,
         registry = None,
         images = [],
+        loads = [],
         rules_tests = [],
         project = None,
         error_ratio = "0.05",
@@ -138,6 +140,7 @@ def compose_deployment(
     | `:files_test` | fails while a committed file differs from the generated one |
     | `:compose_config_test` | `podman-compose config` parses and interpolates the compose file; without its required variables it refuses naming them |
     | `:prometheus_test` | `promtool check config` (the rules with it) and `promtool test rules` over `rules_tests` |
+    | `:load` | `bazel run` loads every image of `loads` into this machine's podman (or docker; `-- --engine docker`), by the tags the compose file names |
     | `:compose_up_test` | loads `images` into a private podman store, `podman-compose up -d` in a network namespace of its own, waits for every service's readiness path, PostgreSQL, Prometheus and the blackbox exporter, checks that Prometheus scrapes and probes every service and that each container runs as 65532 on a read-only root, runs each health check's command in its image, then `podman-compose down`; tag `container` |
 
     Args:
@@ -150,6 +153,8 @@ def compose_deployment(
         service of it must have a manifest, at the registry's port.
       images: the tarballs (`:tarball`) of every image the compose file names, for
         `:compose_up_test`; without them that test is not made.
+      loads: the `oci_load` targets (`:load`) of every image the compose file names, or
+        filegroups of them, for `:load`; without them that command is not made.
       rules_tests: promtool rule unit test files of this package, naming
         `prometheus.rules.yml` in their `rule_files`.
       project: the compose project name; default the package's last component.
@@ -224,6 +229,14 @@ def compose_deployment(
                ["$(rootpath {})".format(t) for t in rules_tests],
         data = generated_files + rules_tests,
     )
+    if loads:
+        py_binary(
+            name = "load",
+            srcs = [_LOAD_ALL],
+            main = _LOAD_ALL,
+            args = ["$(rootpaths {})".format(target) for target in loads] + ["--"],
+            data = loads,
+        )
     if images:
         py_test(
             name = "compose_up_test",

@@ -21,9 +21,10 @@ def service_image_targets(name, repo_tag, version, ready_path, push_repository, 
         test then gives it a throwaway PostgreSQL, and checks the refusal without it.
       docs_path: the API documentation page the image test loads with its assets, if any.
     """
-    oci_load(name = "load", image = ":" + name, repo_tags = [repo_tag])
 
-    # Tools that deploy services load every service's image from its tarball.
+    # Tools that deploy services load every service's image, with this or from its tarball.
+    oci_load(name = "load", image = ":" + name, repo_tags = [repo_tag], visibility = ["//visibility:public"])
+
     native.filegroup(name = "tarball", srcs = [":load"], output_group = "tarball", visibility = ["//visibility:public"])
     native.filegroup(name = "image_id", srcs = [":" + name], output_group = "image_id")
     py_test(

@@ -45,8 +45,9 @@ def _is_variable_name(text):
     return bool(text) and text.replace("_", "a").isalnum() and not text[0].isdigit()
 
 def default_env_prefix(name):
-    """The prefix of a service's settings variables unless it says otherwise: its name in
-    upper case, `-` as `_`, then `_` ("analytics" reads `ANALYTICS_*`).
+    """The prefix of a service's settings variables unless it says otherwise.
+
+    The name in upper case, `-` as `_`, then `_`: "analytics" reads `ANALYTICS_*`.
 
     Args:
       name: the service name.

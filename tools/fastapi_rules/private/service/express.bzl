@@ -172,8 +172,9 @@ def express_service(
         reads its FastAPI twin's variables gives that one's, "ANALYTICS_").
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
-      visibility: visibility of the generated targets; `:manifest`, `:load` and `:tarball`
-        are public whatever it says, for the tools that deploy services.
+      visibility: visibility of the generated targets; the server (`:<name>`) is public
+        when it is not given, and `:manifest`, `:load` and `:tarball` are public whatever
+        it says, for the tools that deploy services.
     """
     errors = express_service_errors(
         name = name,
@@ -212,7 +213,9 @@ def express_service(
         node_modules = node_modules,
         node_options = node_options,
         postgres_env = database_env or "",
-        visibility = visibility,
+        # Public unless given: suites and benchmarks elsewhere run the service as
+        # `bazel run` does (tests/contract), like tools read :manifest.
+        visibility = visibility or ["//visibility:public"],
     )
     if tests:
         node_test(

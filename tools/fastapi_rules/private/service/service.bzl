@@ -257,8 +257,9 @@ def fastapi_service(
         as the template's settings and the scaffolder write it.
       bytecode: compile the service's and its wheels' modules into the image (see
         py_image_layer); turn off only to measure what it saves.
-      visibility: visibility of the generated targets; `:manifest`, `:load` and `:tarball`
-        are public whatever it says, for the tools that deploy services.
+      visibility: visibility of the generated targets; the server (`:<name>`) is public
+        when it is not given, and `:manifest`, `:load` and `:tarball` are public whatever
+        it says, for the tools that deploy services.
     """
     errors = fastapi_service_errors(
         name = name,
@@ -302,7 +303,9 @@ def fastapi_service(
         main = main,
         env = service_env,
         deps = [":" + name + "_lib", _RUNTIME],
-        visibility = visibility,
+        # Public unless given: suites and benchmarks elsewhere run the service as
+        # `bazel run` does (tests/contract), like tools read :manifest.
+        visibility = visibility or ["//visibility:public"],
     )
     if tests:
         pytest_test(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from contract_support import Service, running_service
+from contract_support import READ, WRITE, Credentials, Service, running_service
 from expected_failures import FEATURES, KNOWN_DIFFERENCES, MISSING
 
 MANIFEST = json.loads(Path(os.environ["MANIFEST"]).read_text())
@@ -67,11 +67,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def service() -> Iterator[Service]:
+def credentials() -> Credentials:
+    """The session's identity provider and calling services' keys (new each run)."""
+    return Credentials.create(Path(os.environ["TEST_TMPDIR"]) / "identity")
+
+
+@pytest.fixture(scope="session")
+def service(credentials: Credentials) -> Iterator[Service]:
     outputs = Path(os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR") or os.environ["TEST_TMPDIR"])
     # Kept among the test's outputs (bazel-testlogs/.../test.outputs/service.log).
     log = outputs / "service.log"
-    with running_service(os.environ["SERVICE"], os.environ["MANIFEST"], log) as running:
+    with running_service(
+        os.environ["SERVICE"], os.environ["MANIFEST"], log, credentials
+    ) as running:
         yield running
 
 
@@ -85,8 +93,40 @@ def client_address() -> str:
     return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 
+_callers = itertools.count(1)
+
+
 @pytest.fixture
-def client(service: Service, client_address: str) -> Iterator[httpx.Client]:
+def caller() -> str:
+    """The subject of the case's token: rate limits count an authenticated caller as
+    itself, from whatever address (docs/security.md)."""
+    return f"contract-case-{next(_callers)}"
+
+
+@pytest.fixture
+def authorization(credentials: Credentials, caller: str) -> dict[str, str]:
+    """The case's bearer token, granting what the analytics API asks of any case: reading
+    (analytics:read) and recording trades (analytics:write)."""
+    return credentials.bearer(READ, WRITE, subject=caller)
+
+
+@pytest.fixture
+def client(
+    service: Service, client_address: str, authorization: dict[str, str]
+) -> Iterator[httpx.Client]:
+    """The case's caller: its address, and its token (test_auth.py checks who may do
+    what, and the answers without one)."""
+    with httpx.Client(
+        base_url=service.url,
+        headers={"X-Forwarded-For": client_address, **authorization},
+        timeout=30,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(service: Service, client_address: str) -> Iterator[httpx.Client]:
+    """The same address without credentials: probes, scrapes, browsers' preflights."""
     with httpx.Client(
         base_url=service.url, headers={"X-Forwarded-For": client_address}, timeout=30
     ) as client:

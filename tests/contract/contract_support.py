@@ -7,8 +7,12 @@ suite reads which from the manifest and never asks again.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -23,7 +27,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
 from prometheus_client.parser import text_string_to_metric_families
+from servicekit.auth.development import DEVELOPMENT_ISSUER, DevelopmentIdentity
 from servicekit.postgres_server import free_port, start_postgres
 
 PROBLEM = "application/problem+json"
@@ -31,9 +38,11 @@ PROBLEM_TYPE = "urn:fastapi-rules:problem:"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "request_id", "errors"}
 
 # The settings both services read (the same ANALYTICS_* variables), chosen so that limits
-# can be reached: RATE_LIMIT requests a minute per client and route template. Each case
-# has a client address of its own (X-Forwarded-For from loopback, which both services
-# honour, docs/logging.md), so cases do not share these budgets.
+# can be reached: RATE_LIMIT requests a minute per caller and route template. The caller
+# is the token's subject, or for anonymous and refused requests the client address
+# (docs/security.md, Rate limits); each case has a subject and a client address of its
+# own (X-Forwarded-For from loopback, which both services honour, docs/logging.md), so
+# cases do not share these budgets. The auth settings are Credentials.settings.
 RATE_LIMIT = 30
 RATE_PERIOD_S = 60
 ALLOWED_ORIGIN = "https://desk.example"
@@ -50,6 +59,112 @@ SETTINGS = {
     # Stop at once when the session ends: there is no load balancer to drain for.
     "DRAIN_SECONDS": "0",
 }
+
+
+# Who may call what (docs/security.md): reads and predictions need READ, trades WRITE.
+AUDIENCE = "analytics"
+READ = "analytics:read"
+WRITE = "analytics:write"
+# The API keys of calling services the suite configures, and the scopes of each.
+API_KEY_SCOPES = {"contract-service": [READ, WRITE], "contract-reader": [READ]}
+
+
+def _segment(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The identity provider and calling services both services are told to trust, as
+    an identity provider and a secret store would make them: an RSA key pair whose public
+    half is a JWKS file (``ANALYTICS_AUTH__JWKS_FILE``), tokens signed with its private
+    half, and an API key per calling service of API_KEY_SCOPES, of which the services get
+    only the SHA-256 (``ANALYTICS_AUTH__API_KEYS``)."""
+
+    identity: DevelopmentIdentity
+    api_keys: dict[str, str]
+
+    @classmethod
+    def create(cls, directory: Path) -> Credentials:
+        return cls(
+            DevelopmentIdentity.load_or_create(directory),
+            {client: secrets.token_urlsafe(32) for client in API_KEY_SCOPES},
+        )
+
+    @property
+    def api_key_entries(self) -> list[dict[str, Any]]:
+        """The services' entries for the keys: each client's SHA-256 and scopes."""
+        return [
+            {
+                "client": client,
+                "sha256": hashlib.sha256(key.encode()).hexdigest(),
+                "scopes": API_KEY_SCOPES[client],
+            }
+            for client, key in self.api_keys.items()
+        ]
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The ANALYTICS_AUTH__* variables of docs/security.md that trust these."""
+        return {
+            "ANALYTICS_AUTH__JWKS_FILE": str(self.identity.jwks_file),
+            "ANALYTICS_AUTH__ISSUER": DEVELOPMENT_ISSUER,
+            "ANALYTICS_AUTH__AUDIENCE": AUDIENCE,
+            "ANALYTICS_AUTH__API_KEYS": json.dumps(self.api_key_entries),
+        }
+
+    def claims(self, *scopes: str, subject: str = "contract", ttl_s: int = 3600) -> dict[str, Any]:
+        now = int(time.time())
+        return {
+            "iss": DEVELOPMENT_ISSUER,
+            "aud": AUDIENCE,
+            "sub": subject,
+            "client_id": "contract-suite",
+            "scope": " ".join(scopes),
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_s,
+            "jti": secrets.token_hex(16),
+        }
+
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        identity: DevelopmentIdentity | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> str:
+        """``claims`` signed with RS256 by ``identity`` (default the trusted one)."""
+        identity = identity or self.identity
+        return jwt.encode(
+            claims,
+            identity.private_key,
+            algorithm="RS256",
+            headers={"kid": identity.kid} if headers is None else headers,
+        )
+
+    def token(self, *scopes: str, subject: str = "contract") -> str:
+        """A valid token granting ``scopes`` to ``subject``."""
+        return self.sign(self.claims(*scopes, subject=subject))
+
+    def bearer(self, *scopes: str, subject: str = "contract") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*scopes, subject=subject)}"}
+
+    def unsigned(self, claims: dict[str, Any], header: dict[str, Any]) -> str:
+        """A token written by hand: ``alg`` ``none`` (no signature)."""
+        return f"{_segment(header)}.{_segment(claims)}."
+
+    def hmac_forgery(self, claims: dict[str, Any]) -> str:
+        """The classic forgery: HS256 keyed with the provider's public key, which anyone
+        can read from the JWKS."""
+        header = {"alg": "HS256", "typ": "JWT", "kid": self.identity.kid}
+        public = self.identity.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        signed = f"{_segment(header)}.{_segment(claims)}"
+        signature = hmac.new(public, signed.encode(), hashlib.sha256).digest()
+        return signed + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
 
 
 @dataclass(frozen=True)
@@ -71,8 +186,21 @@ class Service:
                 lines.append(parsed)
         return lines
 
+    def access_line(self, request_id: str) -> dict[str, Any]:
+        """The access line of the request with this X-Request-ID."""
+        # Written when the response ends, maybe just after the client has it.
+        deadline = time.monotonic() + 5
+        while True:
+            for line in self.log_lines():
+                if line.get("request_id") == request_id and line.get("event") == "request":
+                    return line
+            assert time.monotonic() < deadline, f"no access line with request_id {request_id}"
+            time.sleep(0.05)
 
-def _environment(manifest: dict[str, Any], port: int, database_url: str) -> dict[str, str]:
+
+def _environment(
+    manifest: dict[str, Any], port: int, database_url: str, credentials: Credentials
+) -> dict[str, str]:
     # What `bazel run` gives the binary from its BUILD declaration (the manifest's record),
     # then the suite's settings; nothing of the caller's ANALYTICS_* leaks in.
     prefix = {"fastapi": "FASTAPI", "express": "EXPRESS"}[manifest["framework"]]
@@ -89,6 +217,7 @@ def _environment(manifest: dict[str, Any], port: int, database_url: str) -> dict
         f"{prefix}_SERVICE_VERSION": manifest["version"],
         f"{prefix}_SERVICE_PORT": str(manifest["port"]),
         **SETTINGS,
+        **credentials.settings,
         "PORT": str(port),
         "ANALYTICS_DATABASE__URL": database_url,
     }
@@ -110,14 +239,17 @@ def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> 
 
 
 @contextmanager
-def running_service(binary: str, manifest_path: str, log: Path) -> Iterator[Service]:
+def running_service(
+    binary: str, manifest_path: str, log: Path, credentials: Credentials
+) -> Iterator[Service]:
     """The service on a free loopback port, against a throwaway PostgreSQL of its own
-    whose schema the service applies at start; stopped (SIGTERM) and removed after."""
+    whose schema the service applies at start, trusting ``credentials``; stopped
+    (SIGTERM) and removed after."""
     manifest = json.loads(Path(manifest_path).read_text())
     postgres = start_postgres()
     try:
         port = free_port()
-        env = _environment(manifest, port, postgres.create_database())
+        env = _environment(manifest, port, postgres.create_database(), credentials)
         with log.open("wb") as output:
             process = subprocess.Popen([binary], env=env, stdout=output, stderr=subprocess.STDOUT)
         try:

@@ -11,7 +11,8 @@ name, with the side that is wrong.
 from __future__ import annotations
 
 # Every feature a case may name in @pytest.mark.uses(...): the endpoints of the analytics
-# API beyond GET /v1/symbols, and the middleware an Express service writes itself.
+# API beyond GET /v1/symbols, and what an Express service writes itself (middleware,
+# authentication, the API documentation).
 FEATURES = frozenset(
     {
         "POST /v1/trades",
@@ -23,6 +24,10 @@ FEATURES = frozenset(
         "GET /v1/models",
         "CORS",
         "rate limits",
+        # docs/security.md: bearer tokens against the JWKS, API keys, scopes per route.
+        "auth",
+        # /docs, /redoc and /openapi.json.
+        "API docs",
     }
 )
 
@@ -45,6 +50,10 @@ MISSING: dict[str, set[str]] = {
         "CORS",
         # ANALYTICS_RATE_LIMIT__* is not read yet: no RateLimit-* headers, no 429.
         "rate limits",
+        # ANALYTICS_AUTH__* is not read yet: every request is served, whoever sends it.
+        "auth",
+        # No /docs, /redoc or /openapi.json yet.
+        "API docs",
     },
 }
 

@@ -138,23 +138,27 @@ def _too_large(answer: RawAnswer, path: str) -> None:
 
 @pytest.mark.parametrize("path", ["/v1/trades", "/v1/predictions", "/nowhere"])
 def test_a_declared_body_over_the_limit_is_refused_unread(
-    service: Service, client_address: str, path: str
+    service: Service, client_address: str, authorization: dict[str, str], path: str
 ) -> None:
     # Refused on the Content-Length alone: no body is sent, and the answer comes anyway.
     head = {
         "Content-Type": "application/json",
         "Content-Length": str(MAX_BODY_BYTES + 1),
         "X-Forwarded-For": client_address,
+        **authorization,
     }
     _too_large(raw_post(service.url, path, head, [], chunked=False), path)
 
 
-def test_a_chunked_body_over_the_limit_is_refused(service: Service, client_address: str) -> None:
+def test_a_chunked_body_over_the_limit_is_refused(
+    service: Service, client_address: str, authorization: dict[str, str]
+) -> None:
     # No length declared: refused once more than the limit has arrived, before the end.
     head = {
         "Content-Type": "application/json",
         "Transfer-Encoding": "chunked",
         "X-Forwarded-For": client_address,
+        **authorization,
     }
     chunk = b" " * 65536
     chunks = [b"["] + [chunk] * (MAX_BODY_BYTES // len(chunk) + 1)

@@ -63,10 +63,6 @@ MISSING: dict[str, set[str]] = {
 # not a licence: delete the line with the fix.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "analytics": {
-        # RFC 9110 9.3.2: HEAD is GET without the content, and every general-purpose
-        # server supports it. FastAPI routes declare GET only, so HEAD is a 405 (Allow:
-        # GET) on every endpoint. analytics-express answers it (Express does).
-        "test_head_is_get_without_content": "HEAD is a 405: FastAPI routes answer GET only",
         # docs/logging.md: "Every error response is RFC 9457 application/problem+json".
         # Starlette's CORSMiddleware refuses a preflight from an unlisted origin with a
         # text/plain 400 ("Disallowed CORS origin"), before servicekit's handlers.

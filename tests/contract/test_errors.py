@@ -70,6 +70,14 @@ def test_head_is_get_without_content(client: Client) -> None:
     assert head.headers["content-type"] == get.headers["content-type"]
 
 
+@pytest.mark.uses("POST /v1/trades")
+def test_head_where_there_is_no_get_is_a_405(client: Client) -> None:
+    answer = client.head("/v1/trades")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "POST"
+    assert answer.content == b""
+
+
 @pytest.mark.parametrize(
     ("body", "position"),
     [

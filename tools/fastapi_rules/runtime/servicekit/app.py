@@ -17,6 +17,7 @@ from servicekit.brand import TRADING_SYSTEM, Brand
 from servicekit.db import install_database_errors
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
+from servicekit.head import HeadMiddleware
 from servicekit.health import Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
 from servicekit.logs import LogConfig, get_logger
@@ -83,7 +84,7 @@ def create_app(
 ) -> FastAPI:
     """A FastAPI app with logging, request IDs, metrics, CORS, authentication, rate
     limits, body limits, problem+json errors, health endpoints, offline docs and managed
-    components.
+    components; HEAD on every GET route.
 
     Every route of ``routers`` must declare its access policy, ``servicekit.requires(...)``
     or ``servicekit.public()`` (docs/security.md): a route that declares neither is a
@@ -169,6 +170,7 @@ def create_app(
     # Added innermost first: each add_middleware wraps everything added before it. All
     # are pure ASGI: BaseHTTPMiddleware's task per request and body streaming would cost
     # a large share of throughput.
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.rate_limit.enabled:
         app.add_middleware(

@@ -63,10 +63,6 @@ MISSING: dict[str, set[str]] = {
 # not a licence: delete the line with the fix.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "analytics": {
-        # docs/logging.md: "Every error response is RFC 9457 application/problem+json".
-        # Starlette's CORSMiddleware refuses a preflight from an unlisted origin with a
-        # text/plain 400 ("Disallowed CORS origin"), before servicekit's handlers.
-        "test_a_refused_preflight_is_no_cors_grant": "text/plain 400 from Starlette's CORS",
         # docs/logging.md: a body that is not valid JSON is a 400 malformed-json problem.
         # NaN is not JSON (RFC 8259), but Python's json module reads it, so the body gets
         # past the parser and is refused later as a 422 (model_attributes_type, or

@@ -129,6 +129,19 @@ def test_a_refused_preflight_is_no_cors_grant(anonymous: Client) -> None:
 
 
 @pytest.mark.uses("CORS")
+def test_a_refused_preflight_is_a_403_problem(anonymous: Client) -> None:
+    # docs/logging.md, Errors: a preflight from an origin that is not allowed.
+    answer = anonymous.options(
+        "/v1/trades", headers={**PREFLIGHT, "Origin": "https://elsewhere.example"}
+    )
+    body = assert_problem(
+        answer, 403, PROBLEM_TYPE + "cors-preflight-refused", title="CORS preflight refused"
+    )
+    assert "origin" in body["detail"], body
+    assert "access-control-allow-origin" not in answer.headers
+
+
+@pytest.mark.uses("CORS")
 def test_an_allowed_origin_may_read_the_answer(client: Client) -> None:
     answer = client.get("/v1/symbols", headers={"Origin": ALLOWED_ORIGIN})
     assert answer.status_code == 200

@@ -7,13 +7,13 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any, Protocol, runtime_checkable
 
 from fastapi import APIRouter, FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from servicekit.auth.component import Authenticator
 from servicekit.auth.dependencies import undeclared_routes
 from servicekit.auth.middleware import AuthenticationMiddleware
 from servicekit.body_limit import BodySizeLimitMiddleware
 from servicekit.brand import TRADING_SYSTEM, Brand
+from servicekit.cors import ProblemCORSMiddleware
 from servicekit.db import install_database_errors
 from servicekit.docs import install_docs
 from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
@@ -183,7 +183,7 @@ def create_app(
     app.add_middleware(AuthenticationMiddleware, authenticator=auth)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],

@@ -1,5 +1,7 @@
 """The apps the benchmarks compare: the same JSON endpoint on bare FastAPI, through
-servicekit's full middleware stack open to anyone, and behind a scope (authenticated)."""
+servicekit's full middleware stack open to anyone, and behind a scope (authenticated);
+and an endpoint taking a JSON body on bare FastAPI, with and without servicekit's JSON
+body rules (posting)."""
 
 import functools
 import tempfile
@@ -18,6 +20,7 @@ from servicekit import (
 )
 from servicekit.auth.api_keys import new_api_key
 from servicekit.auth.development import DEVELOPMENT_ISSUER
+from servicekit.json_body import JsonBodyMiddleware
 
 
 class Quote(BaseModel):
@@ -79,3 +82,20 @@ def authenticated() -> FastAPI:
         version="1",
         routers=[router(requires("bench:read"))],
     )
+
+
+async def record(quote: Quote) -> Quote:
+    return quote
+
+
+def posting(rules: bool) -> FastAPI:
+    """POST /quotes taking a Quote on bare FastAPI, with servicekit's JSON body rules
+    (servicekit.json_body's middleware, as create_app adds it) or without: what the rules
+    cost a request with a body."""
+    app = FastAPI()
+    routes = APIRouter()
+    routes.post("/quotes")(record)
+    app.include_router(routes)
+    if rules:
+        app.add_middleware(JsonBodyMiddleware)
+    return app

@@ -102,22 +102,35 @@ def test_malformed_json_is_a_400_problem(client: Client, body: bytes, position: 
 
 
 @pytest.mark.parametrize(
-    ("path", "body"),
+    ("path", "body", "position"),
     [
-        ("/v1/predictions", b'{"returns": [NaN' + b", 0.0" * 19 + b"]}"),
-        ("/v1/predictions", b'{"returns": [Infinity' + b", 0.0" * 19 + b"]}"),
-        ("/v1/trades", b"NaN"),
+        ("/v1/predictions", b'{"returns": [NaN' + b", 0.0" * 19 + b"]}", 13),
+        ("/v1/predictions", b'{"returns": [Infinity' + b", 0.0" * 19 + b"]}", 13),
+        ("/v1/predictions", b'{"returns": [0.0' + b", 0.0" * 18 + b", -Infinity]}", 108),
+        ("/v1/trades", b"NaN", 0),
+        ("/v1/trades", b'{"symbol": "NaN", "size": NaN}', 26),
     ],
-    ids=["NaN", "Infinity", "bare-NaN"],
+    ids=["NaN", "Infinity", "minus-Infinity", "bare-NaN", "after-NaN-in-a-string"],
 )
-def test_non_json_numbers_are_malformed_json(client: Client, path: str, body: bytes) -> None:
-    # RFC 8259 section 6: NaN and Infinity are not JSON numbers.
+def test_non_json_numbers_are_malformed_json(
+    client: Client, path: str, body: bytes, position: int
+) -> None:
+    # RFC 8259 section 6: NaN and Infinity are not JSON numbers. Located where they start.
     answer = client.post(path, content=body, headers=JSON)
-    assert answer.status_code == 400, answer.text
-    assert answer.headers["content-type"] == PROBLEM
-    problem = answer.json()
-    assert problem["type"] == PROBLEM_TYPE + "malformed-json"
-    assert [(e["location"][0], e["type"]) for e in problem["errors"]] == [("body", "json_invalid")]
+    assert_problem(
+        answer,
+        400,
+        PROBLEM_TYPE + "malformed-json",
+        title="Malformed JSON body",
+        errors=[(["body", position], "json_invalid")],
+    )
+
+
+@pytest.mark.uses("POST /v1/trades")
+def test_nan_in_a_string_is_data(client: Client) -> None:
+    # Only the unquoted words are refused: here the symbol is the string "NaN" (unknown).
+    answer = client.post("/v1/trades", content=b'{"symbol": "NaN"}', headers=JSON)
+    assert answer.status_code == 422, answer.text
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from servicekit.errors import PROBLEM_RESPONSES, install_error_handlers
 from servicekit.head import HeadMiddleware
 from servicekit.health import Health, HealthCheck, health_router
 from servicekit.info import ServiceInfo
+from servicekit.json_body import JsonBodyMiddleware, NonJsonNumber, non_json_number
 from servicekit.logs import LogConfig, get_logger
 from servicekit.metrics import ObservabilityMiddleware, metrics_endpoint
 from servicekit.paths import METRICS_PATH, PLATFORM_PATHS
@@ -84,7 +85,8 @@ def create_app(
 ) -> FastAPI:
     """A FastAPI app with logging, request IDs, metrics, CORS, authentication, rate
     limits, body limits, problem+json errors, health endpoints, offline docs and managed
-    components; HEAD on every GET route.
+    components; HEAD on every GET route, and JSON bodies as RFC 8259 has them (NaN and
+    Infinity are malformed JSON).
 
     Every route of ``routers`` must declare its access policy, ``servicekit.requires(...)``
     or ``servicekit.public()`` (docs/security.md): a route that declares neither is a
@@ -159,6 +161,7 @@ def create_app(
     app.state.components = list(components)
     app.state.auth = auth
     install_error_handlers(app)
+    app.add_exception_handler(NonJsonNumber, non_json_number)
     install_database_errors(app)
     # The router tries routes in order: the service's own, which take the traffic, first.
     for router in routers:
@@ -171,6 +174,7 @@ def create_app(
     # are pure ASGI: BaseHTTPMiddleware's task per request and body streaming would cost
     # a large share of throughput.
     app.add_middleware(HeadMiddleware)
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.rate_limit.enabled:
         app.add_middleware(

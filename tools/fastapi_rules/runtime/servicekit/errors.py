@@ -98,6 +98,26 @@ def _location(loc: tuple[Any, ...]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
+def _malformed_json(path: str, errors: list[FieldError]) -> JSONResponse:
+    return problem_response(
+        400,
+        title="Malformed JSON body",
+        detail="The request body is not valid JSON.",
+        problem_type=PROBLEM_TYPE + "malformed-json",
+        instance=path,
+        errors=errors,
+    )
+
+
+def malformed_json_problem(path: str, position: int) -> JSONResponse:
+    """The 400 of a body that is not JSON from the character at ``position``, as FastAPI's
+    body parsing reports it."""
+    error = FieldError(
+        location=["body", position], message="JSON decode error", type="json_invalid"
+    )
+    return _malformed_json(path, [error])
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -105,14 +125,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     if any(e.type == "json_invalid" for e in errors):
-        return problem_response(
-            400,
-            title="Malformed JSON body",
-            detail="The request body is not valid JSON.",
-            problem_type=PROBLEM_TYPE + "malformed-json",
-            instance=request.url.path,
-            errors=errors,
-        )
+        return _malformed_json(request.url.path, errors)
     return validation_problem(request, errors)
 
 

@@ -4,6 +4,9 @@ problem."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+
 import pytest
 from contract_support import (
     MAX_BODY_BYTES,
@@ -131,6 +134,64 @@ def test_nan_in_a_string_is_data(client: Client) -> None:
     # Only the unquoted words are refused: here the symbol is the string "NaN" (unknown).
     answer = client.post("/v1/trades", content=b'{"symbol": "NaN"}', headers=JSON)
     assert answer.status_code == 422, answer.text
+
+
+def _trade(trade_id: str, day: datetime) -> bytes:
+    executed_at = (day + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps(
+        {
+            "client_trade_id": trade_id,
+            "symbol": "AAPL",
+            "size": "1",
+            "price": "100",
+            "executed_at": executed_at,
+        }
+    ).encode()
+
+
+@pytest.mark.uses("POST /v1/trades", "GET /v1/symbols/{symbol}/stats")
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+def test_a_body_in_another_media_type_is_a_415_problem(
+    client: Client, trade_id: str, day: datetime, content_type: str
+) -> None:
+    # RFC 9110 15.5.16: refused for its media type, whatever it holds.
+    answer = client.post(
+        "/v1/trades", content=_trade(trade_id, day), headers={"content-type": content_type}
+    )
+    problem = assert_problem(
+        answer, 415, PROBLEM_TYPE + "unsupported-media-type", title="Unsupported media type"
+    )
+    assert "application/json" in problem["detail"], problem
+    assert answer.headers["accept-post"] == "application/json"
+    # Nothing recorded.
+    window = {"start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()}
+    stats = client.get("/v1/symbols/AAPL/stats", params=window)
+    assert stats.json()["trade_count"] == 0, stats.text
+
+
+@pytest.mark.uses("POST /v1/predictions")
+def test_a_prediction_in_another_media_type_is_a_415_problem(client: Client) -> None:
+    body = b'{"returns": [' + b", ".join([b"0.001"] * 20) + b"]}"
+    answer = client.post("/v1/predictions", content=body, headers={"content-type": "text/csv"})
+    assert_problem(
+        answer, 415, PROBLEM_TYPE + "unsupported-media-type", title="Unsupported media type"
+    )
+
+
+@pytest.mark.uses("POST /v1/trades")
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "APPLICATION/JSON", "application/vnd.trade+json"],
+)
+def test_json_media_types_are_json(
+    client: Client, trade_id: str, day: datetime, content_type: str
+) -> None:
+    answer = client.post(
+        "/v1/trades", content=_trade(trade_id, day), headers={"content-type": content_type}
+    )
+    assert answer.status_code == 201, answer.text
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def create_app(
     """A FastAPI app with logging, request IDs, metrics, CORS, authentication, rate
     limits, body limits, problem+json errors, health endpoints, offline docs and managed
     components; HEAD on every GET route, and JSON bodies as RFC 8259 has them (NaN and
-    Infinity are malformed JSON).
+    Infinity are malformed JSON; a body in another media type is a 415).
 
     Every route of ``routers`` must declare its access policy, ``servicekit.requires(...)``
     or ``servicekit.public()`` (docs/security.md): a route that declares neither is a

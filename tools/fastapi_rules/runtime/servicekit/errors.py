@@ -170,6 +170,7 @@ def validation_problem(request: Request, errors: list[FieldError]) -> JSONRespon
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: problem_schema("Malformed request, e.g. a body that is not JSON"),
     413: problem_schema("Request body larger than the service accepts"),
+    415: problem_schema("Request body in another media type than the operation takes"),
     422: problem_schema("Request failed validation; `errors` lists each field"),
     429: problem_schema("Rate limit exceeded; retry after `Retry-After` seconds"),
     500: problem_schema("Unexpected server error; quote `request_id` when reporting it"),

@@ -32,8 +32,8 @@ from fastapi import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.errors import malformed_json_problem
-from servicekit.routes import RouteTemplates
+from servicekit.errors import PROBLEM_TYPE, malformed_json_problem, problem_response
+from servicekit.routes import ROUTE_TEMPLATE, RouteTemplates
 
 JSON_MEDIA_TYPE: Final = "application/json"
 # A JSON string, or one of Python's extra constants where a value may start. In text
@@ -133,17 +133,32 @@ def _strictly(receive: Receive) -> Receive:
     return strict_receive
 
 
-def _content_type(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+def _headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, bool]:
+    """The request's content type, and whether it says a body follows."""
+    content_type = None
+    has_body = False
     for name, value in headers:
         if name == b"content-type":
-            return value.decode("latin-1")
-    return None
+            content_type = value.decode("latin-1")
+        elif name == b"content-length":
+            has_body = value.strip() not in (b"0", b"")
+        elif name == b"transfer-encoding":
+            has_body = True
+    return content_type, has_body
 
 
 class JsonBodyMiddleware:
-    """For each operation whose request body is JSON (in the OpenAPI document), a body
-    with NaN or Infinity outside its strings fails to read, as malformed JSON. Other
-    requests pass untouched."""
+    """For each operation whose request body is JSON (in the OpenAPI document):
+
+    - a body with NaN or Infinity outside its strings fails to read, as malformed JSON;
+    - a body in another media type is refused with a 415 problem
+      (``urn:fastapi-rules:problem:unsupported-media-type``) naming the media type to
+      send, before it is read. FastAPI would pass its bytes to validation, whose 422 says
+      only that the body is not an object. (A body without a type is left to FastAPI,
+      which parses it or not as the route's ``strict_content_type`` says.)
+
+    Other requests pass untouched.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -169,13 +184,35 @@ class JsonBodyMiddleware:
         if operation is None:
             await self.app(scope, receive, send)
             return
-        content_type = _content_type(scope["headers"])
+        content_type, has_body = _headers(scope["headers"])
         # Without a type, FastAPI parses as the route says (strict_content_type): checked
         # all the same, in case it does.
         if content_type is None or is_json(content_type):
             await self.app(scope, _strictly(receive), send)
+        elif has_body:
+            template, media_types = operation
+            await _unsupported(scope, template, content_type, media_types)(scope, receive, send)
         else:
-            await self.app(scope, receive, send)  # not parsed as JSON
+            await self.app(scope, receive, send)  # no body: validation says it is missing
+
+
+def _unsupported(
+    scope: Scope, template: str, content_type: str, media_types: list[str]
+) -> JSONResponse:
+    # Refused before routing: logged and counted under the route asked for.
+    scope[ROUTE_TEMPLATE] = template
+    wanted = " or ".join(media_types)
+    sent = content_type.split(";")[0].strip()
+    return problem_response(
+        415,
+        title="Unsupported media type",
+        detail=f"Send the body as {wanted}, not {sent}.",
+        problem_type=PROBLEM_TYPE + "unsupported-media-type",
+        instance=scope["path"],
+        # RFC 9110 15.5.16: what the operation takes instead (Accept-Post, RFC 5023's
+        # registration, says so for POST).
+        headers={"Accept-Post": ", ".join(media_types)} if scope["method"] == "POST" else None,
+    )
 
 
 async def non_json_number(request: Request, exc: Exception) -> JSONResponse:

@@ -84,6 +84,6 @@ async def test_unhandled_exception_is_500_without_internals(capfd, client):
 async def test_openapi_declares_problem_responses(client):
     document = (await client.get("/openapi.json")).json()
     responses = document["paths"]["/orders"]["post"]["responses"]
-    for status in ("400", "413", "422", "429", "500"):
+    for status in ("400", "413", "415", "422", "429", "500"):
         assert PROBLEM in responses[status]["content"], status
     assert "Problem" in document["components"]["schemas"]

@@ -1,5 +1,5 @@
-"""JSON bodies as RFC 8259 has them: NaN and Infinity are malformed JSON (400); routes
-without a JSON body are left alone. (Form routes
+"""JSON bodies as RFC 8259 has them: NaN and Infinity are malformed JSON (400), a body in
+another media type is a 415; routes without a JSON body are left alone. (Form routes
 are too; python-multipart is not among the locked packages, so none is tested here.)"""
 
 import json
@@ -133,6 +133,35 @@ async def test_a_route_without_a_body_does_not_read_one(client):
     assert answer.status_code == 200
 
 
+async def test_another_media_type_is_a_415_problem(client):
+    answer = await client.post(
+        "/readings", content=b"value=1", headers={"content-type": "text/plain; charset=utf-8"}
+    )
+    assert answer.status_code == 415, answer.text
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.headers["accept-post"] == "application/json"
+    problem = answer.json()
+    assert problem == {
+        "type": "urn:fastapi-rules:problem:unsupported-media-type",
+        "title": "Unsupported media type",
+        "status": 415,
+        "detail": "Send the body as application/json, not text/plain.",
+        "instance": "/readings",
+        "request_id": answer.headers["x-request-id"],
+    }
+
+
+async def test_a_body_without_a_media_type_is_left_to_fastapi(client):
+    # FastAPI reads it as the route's strict_content_type says: not as JSON, by default.
+    answer = await client.post("/readings", content=b'{"value": 1}')
+    assert answer.status_code == 422, answer.text
+
+
+async def test_the_openapi_document_declares_the_415(client):
+    responses = (await client.get("/openapi.json")).json()["paths"]["/readings"]["post"]
+    assert "application/problem+json" in responses["responses"]["415"]["content"]
+
+
 @pytest.mark.parametrize(
     "content_type", ["application/json; charset=utf-8", "application/merge-patch+json"]
 )
@@ -222,7 +251,8 @@ async def test_a_word_split_between_chunks_is_found():
 
 async def test_a_refusal_is_logged_under_its_route(capfd, client):
     capfd.readouterr()
+    await client.post("/readings", content=b"1", headers={"content-type": "text/csv"})
     await client.post("/readings", content=b"[NaN]", headers=JSON)
     lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line[:1] == "{"]
     access = [(line["route"], line["status"]) for line in lines if line["event"] == "request"]
-    assert access == [("/readings", 400)]
+    assert access == [("/readings", 415), ("/readings", 400)]

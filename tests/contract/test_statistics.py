@@ -157,6 +157,8 @@ BAD_WINDOWS: list[tuple[str, dict[str, str], list[tuple[list[Any], str]]]] = [
     ),
     # Validation before the symbol is looked up: a 422, not a 404.
     ("NOPE", {"start": "yesterday"}, [(["query", "start"], "datetime_from_date_parsing")]),
+    # Never Unix time.
+    ("AAPL", {"end": "1294317000"}, [(["query", "end"], "timestamp_type")]),
 ]
 
 
@@ -164,7 +166,16 @@ BAD_WINDOWS: list[tuple[str, dict[str, str], list[tuple[list[Any], str]]]] = [
 @pytest.mark.parametrize(
     ("symbol", "params", "errors"),
     BAD_WINDOWS,
-    ids=["symbol-pattern", "no-zone", "date-only", "not-a-time", "reversed", "empty", "unknown"],
+    ids=[
+        "symbol-pattern",
+        "no-zone",
+        "date-only",
+        "not-a-time",
+        "reversed",
+        "empty",
+        "unknown",
+        "unix-time",
+    ],
 )
 def test_a_bad_query_is_a_422_locating_it(
     client: Client, symbol: str, params: dict[str, str], errors: list[tuple[list[Any], str]]

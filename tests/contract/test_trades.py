@@ -160,6 +160,11 @@ BAD_FIELDS = [
     ("executed_at", (NOW + timedelta(minutes=5)).isoformat(), "value_error"),
     ("executed_at", "0001-01-01T00:00:00+01:00", "value_error"),
     ("executed_at", "yesterday", "datetime_from_date_parsing"),
+    # An ISO 8601 string with a time zone (docs/analytics.md): never Unix time, which
+    # pydantic would read from a number or a string of one.
+    ("executed_at", 1294317000, "timestamp_type"),
+    ("executed_at", 1294317000.5, "timestamp_type"),
+    ("executed_at", "1294317000", "timestamp_type"),
     ("client_trade_id", "", "string_pattern_mismatch"),
     ("client_trade_id", "a b", "string_pattern_mismatch"),
     ("client_trade_id", "-leading-dash", "string_pattern_mismatch"),

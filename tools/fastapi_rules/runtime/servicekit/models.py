@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -35,8 +36,30 @@ def _aware(value: datetime) -> datetime:
         raise ValueError("timestamp out of range once converted to UTC") from None
 
 
-Timestamp = Annotated[datetime, AfterValidator(_aware)]
-"""A datetime that must carry a time zone; normalized to UTC."""
+# A number, or a string that is one: pydantic reads both as Unix time.
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+_TIMESTAMP_RULE = (
+    "Input should be an ISO 8601 date and time with a time zone, e.g. 2026-01-01T00:00:00Z, "
+    "not a number (Unix time)"
+)
+
+
+def _not_unix_time(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # pydantic's own datetime_type
+    if isinstance(value, bytes | bytearray):
+        text = bytes(value).decode("latin-1")
+    else:
+        text = value if isinstance(value, str) else None
+    if isinstance(value, int | float | Decimal) or (text is not None and _NUMBER.fullmatch(text)):
+        raise PydanticCustomError("timestamp_type", _TIMESTAMP_RULE)
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_not_unix_time), AfterValidator(_aware)]
+"""A date and time as ISO 8601 text with a time zone (JSON Schema's ``date-time``),
+normalized to UTC. Refused with a 422: without a time zone (``value_error``), and numbers
+or numeric strings, which pydantic would read as Unix time (``timestamp_type``)."""
 
 ResourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")]
 """An identifier safe in URLs and logs: letters, digits and ``_.:-``, at most 128."""

@@ -18,6 +18,37 @@ def test_timestamps_need_a_zone_and_are_normalized_to_utc():
         Trade(id="T-1", at=datetime(2026, 1, 1, 10))
 
 
+@pytest.mark.parametrize(
+    "value", [1767225600, 1767225600.5, "1767225600", " 1767225600.25 ", "-1", "1e9", 0]
+)
+def test_timestamps_are_not_unix_time(value):
+    # pydantic reads numbers, and strings of them, as Unix time: the rule is a zoned string.
+    with pytest.raises(ValidationError) as refused:
+        Trade(id="T-1", at=value)
+    (error,) = refused.value.errors()
+    assert error["type"] == "timestamp_type"
+    assert "ISO 8601" in error["msg"]
+    assert "Unix time" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00+01:00", "2026-01-01 00:00:00.000+00:00"],
+)
+def test_timestamps_are_zoned_iso_8601(value):
+    assert Trade.model_validate_json(f'{{"id": "T-1", "at": "{value}"}}').at == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
+
+
+def test_the_timestamp_schema_is_a_date_time_string():
+    assert Trade.model_json_schema()["properties"]["at"] == {
+        "format": "date-time",
+        "title": "At",
+        "type": "string",
+    }
+
+
 @pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
 def test_timestamps_out_of_range_in_utc_are_validation_errors(text):
     with pytest.raises(ValidationError, match="out of range"):

@@ -214,7 +214,10 @@ def _tampered(credentials: Credentials) -> str:
     return f"{header}.{other}.{signature}"
 
 
-NOW = int(time.time())
+def _now() -> int:
+    return int(time.time())
+
+
 # (case, the token, the reason of docs/security.md, "Verifying a bearer token").
 REFUSED_TOKENS: list[tuple[str, Callable[[Credentials, DevelopmentIdentity], str], str]] = [
     ("not-a-jwt", lambda c, s: "not-a-jwt", "malformed token"),
@@ -232,8 +235,8 @@ REFUSED_TOKENS: list[tuple[str, Callable[[Credentials, DevelopmentIdentity], str
         "token signed with an unknown key",
     ),
     ("tampered", lambda c, s: _tampered(c), "token signature does not verify"),
-    ("expired", lambda c, s: c.sign(_claims(c, exp=NOW - 120)), "token expired"),
-    ("not-yet-valid", lambda c, s: c.sign(_claims(c, nbf=NOW + 600)), "token not yet valid"),
+    ("expired", lambda c, s: c.sign(_claims(c, exp=_now() - 120)), "token expired"),
+    ("not-yet-valid", lambda c, s: c.sign(_claims(c, nbf=_now() + 600)), "token not yet valid"),
     (
         "other-issuer",
         lambda c, s: c.sign(_claims(c, iss="https://sso.example/elsewhere")),

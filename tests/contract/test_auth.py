@@ -6,6 +6,8 @@ counts an authenticated caller as itself from any address."""
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -28,7 +30,8 @@ from contract_support import (
 from servicekit.auth.development import DevelopmentIdentity
 
 AUTH = pytest.mark.uses("auth")
-REALM = "analytics"
+# docs/security.md: the challenge's realm is the service's name (its manifest's).
+REALM = json.loads(Path(os.environ["MANIFEST"]).read_text())["name"]
 UNAUTHENTICATED = PROBLEM_TYPE + "unauthenticated"
 INSUFFICIENT_SCOPE = PROBLEM_TYPE + "insufficient-scope"
 NO_CREDENTIAL = "Send a bearer token (Authorization: Bearer) or an API key (X-API-Key)."

@@ -177,7 +177,7 @@ BAD_FIELDS = [
 @pytest.mark.parametrize(
     ("field", "value", "error"),
     BAD_FIELDS,
-    ids=[f"{field}={str(value)[:20]!r}" for field, value, _ in BAD_FIELDS],
+    ids=[f"{field}={value!r}"[:40] for field, value, _ in BAD_FIELDS],
 )
 def test_a_bad_field_is_a_422_locating_it(
     client: Client, trade_id: str, day: datetime, field: str, value: Any, error: str

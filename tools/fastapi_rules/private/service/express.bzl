@@ -7,8 +7,8 @@ load("//tools/fastapi_rules/private/node:layers.bzl", "node_image_entrypoint", "
 load("//tools/fastapi_rules/private/node:test.bzl", "node_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load(":image_targets.bzl", "service_image_targets")
-load(":ports.bzl", "service_port")
 load(":service.bzl", "default_env_prefix", "env_prefix_error", "service_manifest")
+load(":ports.bzl", "depends_on_errors", "service_port")
 
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:node_base")
 
@@ -98,6 +98,7 @@ def express_service(
         push_repository = "",
         database_env = None,
         env_prefix = None,
+        depends_on = [],
         node_options = [],
         visibility = None):
     """An Express service: local server, tests, lint, OCI image and manifest.
@@ -137,7 +138,7 @@ def express_service(
     | `:image` | the OCI image: Debian Node.js base, node_modules layer, app layer, under /app |
     | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, problem+json 404, SIGTERM drain and exit 0; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
-    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env, settings prefix, database variable |
+    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env, settings prefix, database variable, depends_on |
     | `:sources` | every file of the package, for tools that copy or package a service |
 
     Args:
@@ -170,6 +171,9 @@ def express_service(
         `<PREFIX>LOG_LEVEL`, ...), which tools that deploy it configure it with; default
         the name in upper case with `-` as `_`, e.g. "ANALYTICS_EXPRESS_" (a twin that
         reads its FastAPI twin's variables gives that one's, "ANALYTICS_").
+      depends_on: names of the services of the registry this one needs running before it
+        starts (the services it calls): the manifest lists them, and `services_launcher`
+        starts those first.
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
       visibility: visibility of the generated targets; the server (`:<name>`) is public
@@ -186,6 +190,7 @@ def express_service(
         database_env = database_env,
         env_prefix = env_prefix,
     )
+    errors += depends_on_errors(name, depends_on, ports)
     if errors:
         fail("\n".join(errors))
     port = service_port(name, ports, framework = "express")
@@ -274,6 +279,7 @@ def express_service(
         name = "manifest",
         out = name + ".manifest.json",
         database_env = database_env,
+        depends_on = depends_on,
         env = env,
         env_prefix = env_prefix or default_env_prefix(name),
         framework = "express",

@@ -152,3 +152,33 @@ def service_port(name, registry, framework = "fastapi"):
     if errors:
         fail("\n".join(errors))
     return registry.ports[name]
+
+def depends_on_errors(name, depends_on, registry):
+    """What is wrong with a service's `depends_on`: one message per name to change.
+
+    The service macros fail with these messages; computed apart, without fail(), so that
+    tests can check them.
+
+    Args:
+      name: the service name.
+      depends_on: names of the services it needs running first.
+      registry: what port_registry() returned.
+
+    Returns:
+      A list of messages, empty when every name is another service of the registry.
+    """
+    if type(depends_on) != "list":
+        return ["service \"{}\": depends_on must be a list of service names, not {}".format(name, type(depends_on))]
+    errors = []
+    ports = registry.ports if type(registry) == "struct" and hasattr(registry, "ports") else {}
+    for dependency in depends_on:
+        if dependency == name:
+            errors.append("service \"{}\": depends_on names the service itself; list the services it calls".format(name))
+        elif type(dependency) != "string" or dependency not in ports:
+            errors.append("service \"{}\": depends_on names {}, which is not a service of {}; known: {}".format(
+                name,
+                repr(dependency),
+                getattr(registry, "source", "the port registry"),
+                ", ".join(sorted(ports)),
+            ))
+    return errors

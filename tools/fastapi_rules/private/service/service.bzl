@@ -6,7 +6,7 @@ load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load("//tools/fastapi_rules/private/oci:py_layers.bzl", "py_image_entrypoint", "py_image_layer")
 load("//tools/fastapi_rules/private/python:pytest.bzl", "pytest_test")
 load(":image_targets.bzl", "service_image_targets")
-load(":ports.bzl", "service_port")
+load(":ports.bzl", "depends_on_errors", "service_port")
 
 _RUNTIME = Label("//tools/fastapi_rules/runtime:servicekit")
 _RUNTIME_TESTING = Label("//tools/fastapi_rules/runtime:testing")
@@ -144,6 +144,7 @@ _service_main = rule(
 def _manifest_impl(ctx):
     ctx.actions.write(ctx.outputs.out, json.encode_indent({
         "database_env": ctx.attr.database_env or None,
+        "depends_on": ctx.attr.depends_on,
         "env": ctx.attr.env,
         "env_prefix": ctx.attr.env_prefix,
         "framework": ctx.attr.framework,
@@ -165,6 +166,7 @@ service_manifest = rule(
     doc = "`<service>.manifest.json`: what tools that deploy or document services read of each.",
     attrs = {
         "database_env": attr.string(),
+        "depends_on": attr.string_list(),
         "env": attr.string_dict(),
         "env_prefix": attr.string(),
         "framework": attr.string(mandatory = True, values = ["express", "fastapi"]),
@@ -200,6 +202,7 @@ def fastapi_service(
         push_repository = "",
         database_env = None,
         env_prefix = None,
+        depends_on = [],
         bytecode = True,
         visibility = None):
     """A FastAPI service: local server, tests, lint, OCI image and manifest.
@@ -228,7 +231,7 @@ def fastapi_service(
     | `:image` | the OCI image: Debian Python base, wheels layer, app layer |
     | `:image_test` | runs the image under podman as production does (uid 65532, read-only, no capabilities): ready, docs, problem+json 404, SIGTERM drain and exit 0; with `database_env`, a throwaway PostgreSQL, and without it a one-line refusal; tag `container` |
     | `:tarball`, `:load`, `:push` | the image as an archive, loaded into podman/docker, pushed |
-    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env, settings prefix, database variable |
+    | `:manifest` | `<name>.manifest.json`: name, framework, port, health and metrics paths, image, env, settings prefix, database variable, depends_on |
     | `:sources` | every file of the package, for tools that copy or package a service |
 
     Args:
@@ -255,6 +258,9 @@ def fastapi_service(
         `ServiceSettings`), which tools that deploy it configure it with (e.g.
         `<PREFIX>ENVIRONMENT`); default the name in upper case and `_`, e.g. "PRICING_",
         as the template's settings and the scaffolder write it.
+      depends_on: names of the services of the registry this one needs running before it
+        starts (the services it calls): the manifest lists them, and `services_launcher`
+        starts those first.
       bytecode: compile the service's and its wheels' modules into the image (see
         py_image_layer); turn off only to measure what it saves.
       visibility: visibility of the generated targets; the server (`:<name>`) is public
@@ -270,6 +276,7 @@ def fastapi_service(
         database_env = database_env,
         env_prefix = env_prefix,
     )
+    errors += depends_on_errors(name, depends_on, ports)
     if errors:
         fail("\n".join(errors))
     app_path = app_import_path(native.package_name(), app)
@@ -359,6 +366,7 @@ def fastapi_service(
         name = "manifest",
         out = name + ".manifest.json",
         database_env = database_env,
+        depends_on = depends_on,
         env = env,
         env_prefix = env_prefix or default_env_prefix(name),
         framework = "fastapi",

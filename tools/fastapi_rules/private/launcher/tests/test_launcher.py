@@ -113,7 +113,15 @@ def test_table() -> None:
 
 def test_load_services(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_text(
-        json.dumps({"name": "a", "port": 4100, "framework": "fastapi", "health": {"ready": "/r"}})
+        json.dumps(
+            {
+                "name": "a",
+                "port": 4100,
+                "framework": "fastapi",
+                "health": {"ready": "/r"},
+                "depends_on": ["b"],
+            }
+        )
     )
     config = tmp_path / "config.json"
     config.write_text(
@@ -125,7 +133,7 @@ def test_load_services(tmp_path: Path) -> None:
         4100,
         "/r",
         {"X": "1"},
-        [],
+        ["b"],
     )
     assert loaded.executable == tmp_path / "bin/a"
 

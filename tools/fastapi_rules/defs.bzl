@@ -8,7 +8,7 @@ load(":express.bzl", _express_service = "express_service")
 load(":lint.bzl", _buildifier_test = "buildifier_test", _eslint_test = "eslint_test", _ruff_test = "ruff_test")
 load(":node.bzl", _NodeBinaryInfo = "NodeBinaryInfo", _NpmNodeModulesInfo = "NpmNodeModulesInfo", _node_binary = "node_binary", _node_image_entrypoint = "node_image_entrypoint", _node_image_layer = "node_image_layer", _node_test = "node_test", _npm_lock = "npm_lock", _npm_node_modules = "npm_node_modules")
 load(":oci.bzl", _OciImageInfo = "OciImageInfo", _OciLayersInfo = "OciLayersInfo", _oci_image = "oci_image", _oci_load = "oci_load", _oci_push = "oci_push")
-load(":python.bzl", _py_image_entrypoint = "py_image_entrypoint", _py_image_layer = "py_image_layer", _pytest_test = "pytest_test", _python_lock = "python_lock")
+load(":python.bzl", _py_image_entrypoint = "py_image_entrypoint", _py_image_layer = "py_image_layer", _pytest_test = "pytest_test", _python_lock = "python_lock", _python_venv = "python_venv")
 load(":service.bzl", _fastapi_service = "fastapi_service", _new_service_command = "new_service_command", _port_registry = "port_registry", _services_launcher = "services_launcher")
 
 NodeBinaryInfo = _NodeBinaryInfo
@@ -37,5 +37,6 @@ py_image_entrypoint = _py_image_entrypoint
 py_image_layer = _py_image_layer
 pytest_test = _pytest_test
 python_lock = _python_lock
+python_venv = _python_venv
 ruff_test = _ruff_test
 services_launcher = _services_launcher

@@ -245,7 +245,7 @@ def bazel(workspace: Path, output_root: Path, cache_url: str, command: str = "te
 @pytest.fixture(scope="module")
 def builds(
     workspace: Path, nginx: Nginx, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Build]:
+) -> Iterator[dict[str, Build]]:
     roots = tmp_path_factory.mktemp("output_roots")
     first = bazel(workspace, roots / "first", nginx.url)
     assert first.returncode == 0, first.output[-5000:]
@@ -255,7 +255,9 @@ def builds(
     print(
         f"first build {first.seconds:.1f} s, second (clean, from the cache) {second.seconds:.1f} s"
     )
-    return {"first": first, "second": second, "uploads": uploads}  # type: ignore[dict-item]
+    yield {"first": first, "second": second, "uploads": uploads}  # type: ignore[misc]
+    # Two output roots of a few hundred megabytes: not left behind.
+    shutil.rmtree(roots, ignore_errors=True)
 
 
 def test_the_first_build_runs_actions_and_uploads_them(builds: dict) -> None:
@@ -291,6 +293,7 @@ def test_a_changed_input_runs_again(
         changed = bazel(workspace, tmp_path / "changed", nginx.url)
     finally:
         shutil.copy(PROBE / "input.txt", workspace / "input.txt")
+        shutil.rmtree(tmp_path / "changed", ignore_errors=True)
     assert changed.returncode == 0, changed.output[-5000:]
     ran = {s["targetLabel"] for s in changed.spawns if not s["cacheHit"]}
     hits = {s["targetLabel"] for s in changed.spawns if s["cacheHit"]}
@@ -302,4 +305,5 @@ def test_a_changed_input_runs_again(
 def test_an_unreachable_cache_does_not_fail_the_build(workspace: Path, tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     build = bazel(workspace, tmp_path / "unreachable", closed, command="build")
+    shutil.rmtree(tmp_path / "unreachable", ignore_errors=True)
     assert build.returncode == 0, build.output[-5000:]

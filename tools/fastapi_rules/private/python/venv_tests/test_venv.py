@@ -11,7 +11,9 @@ pyproject.toml are in it), as BUILD_WORKSPACE_DIRECTORY names the source tree un
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ RUNFILES_WORKSPACE = Path.cwd()
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     output = tmp_path_factory.mktemp("editor") / ".venv"
     written = subprocess.run(
         [str(Path(os.environ["VENV"])), "--output", str(output)],
@@ -32,7 +34,9 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert written.returncode == 0, written.stderr
     assert f"wrote {output}:" in written.stdout
-    return output
+    yield output
+    # Hundreds of megabytes: not left for pytest's kept temporary directories.
+    shutil.rmtree(output)
 
 
 def python(venv: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:

@@ -221,6 +221,29 @@ def test_the_development_identity_is_used_only_under_bazel_run_in_development(
     assert DevelopmentIdentity.load_or_create(tmp_path).kid == identity.kid
 
 
+def test_services_starting_together_share_one_development_key(tmp_path):
+    # services:up starts every service at once: each makes the key pair when there is none,
+    # and none may read another's half-written key.
+    program = (
+        "import sys; from pathlib import Path; "
+        "from servicekit.auth.development import DevelopmentIdentity; "
+        "print(DevelopmentIdentity.load_or_create(Path(sys.argv[1])).kid)"
+    )
+    starting = [
+        subprocess.Popen(
+            [sys.executable, "-c", program, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [process.communicate(timeout=60) for process in starting]
+    assert all(process.returncode == 0 for process in starting), results
+    assert len({out.strip() for out, _ in results}) == 1, results
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jwks.json", "private_key.pem"]
+
+
 def test_the_credential_tools(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     minted = subprocess.run(

@@ -54,6 +54,19 @@ def _write_atomically(path: Path, content: bytes, mode: int) -> None:
         raise
 
 
+def _link_whole(path: Path, content: bytes, mode: int) -> None:
+    """Creates ``path`` with ``content`` unless it exists, never visible half written."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    try:
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+
+
 def _thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 JWK thumbprint of an RSA key: a key ID that names the key itself."""
     canonical = json.dumps({name: jwk[name] for name in ("e", "kty", "n")}, separators=(",", ":"))
@@ -89,11 +102,10 @@ class DevelopmentIdentity:
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            # Two services starting at once may both get here: one key wins, both read it.
-            with contextlib.suppress(FileExistsError):
-                descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(descriptor, "wb") as file:
-                    file.write(pem)
+            # Two services starting at once may both get here (services:up starts them
+            # together): one key wins, both read it. The key is written whole under another
+            # name and linked into place, so the other never reads it half written.
+            _link_whole(key_file, pem, 0o600)
         loaded = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
         if not isinstance(loaded, rsa.RSAPrivateKey):
             raise ValueError(f"{key_file} is not an RSA private key; delete it to make a new one")

@@ -7,8 +7,8 @@ load("//tools/fastapi_rules/private/node:layers.bzl", "node_image_entrypoint", "
 load("//tools/fastapi_rules/private/node:test.bzl", "node_test")
 load("//tools/fastapi_rules/private/oci:image.bzl", "oci_image")
 load(":image_targets.bzl", "service_image_targets")
-load(":service.bzl", "default_env_prefix", "env_prefix_error", "service_manifest")
 load(":ports.bzl", "depends_on_errors", "service_port")
+load(":service.bzl", "default_env_prefix", "env_prefix_error", "service_manifest")
 
 _BASE_IMAGE = Label("//tools/fastapi_rules/images:node_base")
 

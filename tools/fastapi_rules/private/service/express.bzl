@@ -176,9 +176,9 @@ def express_service(
         starts those first.
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
-      visibility: visibility of the generated targets; the server (`:<name>`) is public
-        when it is not given, and `:manifest`, `:load` and `:tarball` are public whatever
-        it says, for the tools that deploy services.
+      visibility: visibility of the generated targets; the server (`:<name>`),
+        `:manifest`, `:load` and `:tarball` are public whatever it says, for the tools
+        that run and deploy every service of the registry.
     """
     errors = express_service_errors(
         name = name,
@@ -218,9 +218,10 @@ def express_service(
         node_modules = node_modules,
         node_options = node_options,
         postgres_env = database_env or "",
-        # Public unless given: suites and benchmarks elsewhere run the service as
-        # `bazel run` does (tests/contract), like tools read :manifest.
-        visibility = visibility or ["//visibility:public"],
+        # Public whatever `visibility` says, as :manifest is: the platform's tools run
+        # every service of the registry as `bazel run` does (//services:up, the editor
+        # venv, the contract suite); `visibility` guards the service's code, `_lib`.
+        visibility = ["//visibility:public"],
     )
     if tests:
         node_test(

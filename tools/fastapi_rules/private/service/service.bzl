@@ -263,9 +263,9 @@ def fastapi_service(
         starts those first.
       bytecode: compile the service's and its wheels' modules into the image (see
         py_image_layer); turn off only to measure what it saves.
-      visibility: visibility of the generated targets; the server (`:<name>`) is public
-        when it is not given, and `:manifest`, `:load` and `:tarball` are public whatever
-        it says, for the tools that deploy services.
+      visibility: visibility of the generated targets; the server (`:<name>`),
+        `:manifest`, `:load` and `:tarball` are public whatever it says, for the tools
+        that run and deploy every service of the registry.
     """
     errors = fastapi_service_errors(
         name = name,
@@ -310,9 +310,10 @@ def fastapi_service(
         main = main,
         env = service_env,
         deps = [":" + name + "_lib", _RUNTIME],
-        # Public unless given: suites and benchmarks elsewhere run the service as
-        # `bazel run` does (tests/contract), like tools read :manifest.
-        visibility = visibility or ["//visibility:public"],
+        # Public whatever `visibility` says, as :manifest is: the platform's tools run
+        # every service of the registry as `bazel run` does (//services:up, the editor
+        # venv, the contract suite); `visibility` guards the service's code, `_lib`.
+        visibility = ["//visibility:public"],
     )
     if tests:
         pytest_test(

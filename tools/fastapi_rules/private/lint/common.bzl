@@ -1,5 +1,6 @@
 """Shared by the lint rules: how messages name the fix command, the tools they run."""
 
+load("//tools/fastapi_rules/private:launcher_script.bzl", "runfiles_path")
 load("//tools/fastapi_rules/private/npm:node_modules.bzl", "NpmNodeModulesInfo")
 
 _FIX = Label("//tools/fastapi_rules:fix")
@@ -40,11 +41,6 @@ ESLINT_ATTRS = {
     "_eslint_node_modules": attr.label(default = Label("@npm//:node_modules_dev"), providers = [NpmNodeModulesInfo]),
 }
 
-def _runfiles_path(ctx, file):
-    if file.short_path.startswith("../"):
-        return file.short_path[3:]
-    return ctx.workspace_name + "/" + file.short_path
-
 def eslint_runfiles(ctx):
     """eslint and its configuration in a rule's runfiles (a rule with ESLINT_ATTRS).
 
@@ -59,7 +55,7 @@ def eslint_runfiles(ctx):
       (configuration, eslint): their paths relative to the runfiles root; and the runfiles.
     """
     config = ctx.file._eslint_config
-    config_path = _runfiles_path(ctx, config)
+    config_path = runfiles_path(ctx, config)
     directory = config_path.rpartition("/")[0]
     tree = ctx.attr._eslint_node_modules[NpmNodeModulesInfo].node_modules
     runfiles = ctx.runfiles(files = [config, tree], root_symlinks = {directory + "/node_modules": tree})

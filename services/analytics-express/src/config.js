@@ -243,6 +243,8 @@ export function loadConfig(env) {
     host: env.HOST || "0.0.0.0",
     port: read("PORT", port, read("EXPRESS_SERVICE_PORT", port, 4201)),
     drainSeconds: read("DRAIN_SECONDS", number({ min: 0 }), 5),
+    // Worker processes sharing the port (uvicorn's variable, which servicekit.serve reads).
+    workers: read("WEB_CONCURRENCY", number({ min: 1, integer: true }), 1),
     environment: read(`${PREFIX}ENVIRONMENT`, oneOf(ENVIRONMENTS), "development"),
     logLevel: read(`${PREFIX}LOG_LEVEL`, oneOf(LOG_LEVELS), "info"),
     maxBodyBytes: read(`${PREFIX}MAX_BODY_BYTES`, number({ min: 0, integer: true }), 1_048_576),

@@ -3,8 +3,10 @@
 // Metrics are labelled by route template, so their number is bounded by the number of
 // routes: unknown paths get an access line but no metrics, and the platform's own paths
 // (probes, scrapes) are not counted as traffic.
+import cluster from "node:cluster";
 import { randomBytes } from "node:crypto";
 import client from "prom-client";
+import { workerMetrics } from "./cluster.js";
 import { requestContext } from "./context.js";
 
 export const PLATFORM_PATHS = new Set(["/health/live", "/health/ready", "/metrics"]);
@@ -14,12 +16,21 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 
 const LABELS = ["app_name", "method", "path", "status_code"];
 const MAX_REQUEST_ID = 128;
 
-/** A registry with the request metrics and Node's process metrics. */
-export function createMetrics() {
+/**
+ * A registry with the request metrics and Node's process metrics, and `collect()`, the
+ * text GET /metrics serves: this registry's, or in a worker of several (src/cluster.js)
+ * every worker's, summed by the primary.
+ *
+ * @param {object} [options]
+ * @param {boolean} [options.aggregate] ask the cluster's primary (default: when this
+ *   process is a node:cluster worker)
+ */
+export function createMetrics({ aggregate = cluster.isWorker } = {}) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   return {
     registry,
+    collect: aggregate ? workerMetrics(registry) : () => registry.metrics(),
     requests: new client.Counter({
       name: "http_requests_total",
       help: "HTTP requests by route template and status.",
@@ -115,6 +126,6 @@ export function observability({ service, metrics, log }) {
 export function metricsHandler(metrics) {
   return async (_req, res) => {
     res.set("Content-Type", metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(await metrics.collect());
   };
 }

@@ -2,7 +2,10 @@
 // CORSMiddleware as servicekit configures it: any method and header, no credentials, the
 // request ID and rate limit headers exposed), header for header, so that a browser client
 // sees no difference. The `cors` package answers preflights otherwise (204 and no refusal
-// of a disallowed origin or method, other header lists), hence this middleware.
+// of a disallowed origin or method, other header lists), hence this middleware. A refused
+// preflight is servicekit's (cors.py): the 403 problem cors-preflight-refused, which
+// grants nothing (no Access-Control-* header; Vary stays), not Starlette's text/plain 400.
+import { HttpProblem, PROBLEM_TYPE, sendProblem } from "./problems.js";
 
 const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY"];
 const EXPOSED = ["X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining"];
@@ -62,6 +65,37 @@ function preflight(req, res, origin, originAllowed, allowAll) {
   if (req.get("access-control-request-private-network") !== undefined) {
     failures.push("private-network");
   }
-  res.status(failures.length > 0 ? 400 : 200).type("text/plain; charset=utf-8");
-  res.send(failures.length > 0 ? `Disallowed CORS ${failures.join(", ")}` : "OK");
+  if (failures.length > 0) {
+    refuse(req, res, failures);
+    return;
+  }
+  res.status(200).type("text/plain; charset=utf-8");
+  res.send("OK");
+}
+
+// servicekit's words for each refusal.
+function reason(req, failure) {
+  switch (failure) {
+    case "origin":
+      return `the origin ${req.get("origin")} is not allowed`;
+    case "method":
+      return `the method ${req.get("access-control-request-method")} is not allowed`;
+    default:
+      return "private network access is not allowed";
+  }
+}
+
+function refuse(req, res, failures) {
+  for (const name of res.getHeaderNames()) {
+    if (name.startsWith("access-control-")) res.removeHeader(name);
+  }
+  sendProblem(
+    req,
+    res,
+    new HttpProblem(403, {
+      title: "CORS preflight refused",
+      detail: `CORS preflight refused: ${failures.map((failure) => reason(req, failure)).join("; ")}.`,
+      type: `${PROBLEM_TYPE}cors-preflight-refused`,
+    }),
+  );
 }

@@ -1,11 +1,12 @@
 // Where a JSON text stops being JSON, counted as Python's json module counts it (the
-// twin's FastAPI reports that character offset as the location of a malformed body:
+// twin's FastAPI, on Python 3.13, reports that character offset as the location of a malformed body:
 // ["body", offset]). JSON.parse's messages do not say it on every Node version.
 
 const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
-// Python's json also reads these words.
-const WORDS = ["null", "true", "false", "NaN", "Infinity", "-Infinity"];
+// Python's json also reads NaN, Infinity and -Infinity; servicekit refuses them where
+// they start (RFC 8259 section 6), which is where this stops.
+const WORDS = ["null", "true", "false"];
 
 class Stop {
   constructor(position) {
@@ -61,6 +62,8 @@ function array(text, i) {
     i = skip(text, value(text, skip(text, i)));
     if (text[i] === "]") return i + 1;
     if (text[i] !== ",") throw new Stop(i);
+    // Python 3.13 names a trailing comma itself.
+    if (text[skip(text, i + 1)] === "]") throw new Stop(i);
     i += 1;
   }
 }
@@ -75,7 +78,9 @@ function object(text, i) {
     i = skip(text, value(text, skip(text, i + 1)));
     if (text[i] === "}") return i + 1;
     if (text[i] !== ",") throw new Stop(i);
+    const comma = i;
     i = skip(text, i + 1);
+    if (text[i] === "}") throw new Stop(comma);
   }
 }
 

@@ -17,6 +17,42 @@ const LABELS = ["app_name", "method", "path", "status_code"];
 const MAX_REQUEST_ID = 128;
 
 /**
+ * A number as prometheus_client writes a bucket bound (Go's and Python's float text):
+ * 1 is "1.0", 0.005 "0.005", 1e-05 and 1e+16 in exponent form. prom-client writes
+ * JavaScript's text ("1"), and a selector such as {le="1.0"}, or a sum by (le) across
+ * this service and the twin, would see other series (Prometheus 2 does not normalise
+ * them; 3 does at ingestion).
+ */
+export function floatText(value) {
+  if (!Number.isFinite(value)) return value > 0 ? "+Inf" : value < 0 ? "-Inf" : "NaN";
+  // The shortest digits that read back as the same double, as Python's repr picks them.
+  const [mantissa, exponentText] = value.toExponential().split("e");
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 16) {
+    return `${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  const fixed = String(value);
+  return Number.isInteger(value) ? `${fixed}.0` : fixed;
+}
+
+/**
+ * prom-client's histogram with its bucket bounds written as prometheus_client writes
+ * them (floatText). prom-client has no option for the label's text: its exposition and
+ * its get() (which the cluster's aggregation reads) both take the samples from
+ * getForPromString(), where the label is rewritten, so the exposition itself stays
+ * prom-client's rather than a custom one.
+ */
+export class Histogram extends client.Histogram {
+  async getForPromString() {
+    const data = await super.getForPromString();
+    const values = data.values.map((sample) =>
+      typeof sample.labels?.le === "number" ? { ...sample, labels: { ...sample.labels, le: floatText(sample.labels.le) } } : sample,
+    );
+    return { ...data, values };
+  }
+}
+
+/**
  * A registry with the request metrics and Node's process metrics, and `collect()`, the
  * text GET /metrics serves: this registry's, or in a worker of several (src/cluster.js)
  * every worker's, summed by the primary.
@@ -37,7 +73,7 @@ export function createMetrics({ aggregate = cluster.isWorker } = {}) {
       labelNames: LABELS,
       registers: [registry],
     }),
-    duration: new client.Histogram({
+    duration: new Histogram({
       name: "http_request_duration_seconds",
       help: "Time from request to the end of the response.",
       labelNames: LABELS,

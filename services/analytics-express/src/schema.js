@@ -183,11 +183,12 @@ export function finiteNumber({ min, max }) {
 
 /**
  * The body checked against `type`, or a thrown 422 problem listing every bad field. A
- * missing body (none, or JSON null) is a missing field, as FastAPI reports it.
+ * missing body is a missing field, as FastAPI reports it; JSON null is a body that is not
+ * an object, as pydantic reports it.
  */
 export function validateBody(type, body) {
   const errors = [];
-  if (body === undefined || body === null) {
+  if (body === undefined) {
     throw validationProblem([fieldError(["body"], "Field required", "missing")]);
   }
   const value = type(body, ["body"], errors);

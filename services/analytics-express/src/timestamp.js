@@ -5,17 +5,15 @@
 // - RFC 3339 text: YYYY-MM-DD, then T, t, a space or _, then HH:MM[:SS[.f...]] (a comma
 //   for the point too; digits past the sixth are dropped), then Z, z or +HH[:]MM; without
 //   an offset the time is refused for its missing zone;
-// - Unix time, a JSON number or a string of digits ("1767623400", "1767623400.5"): in
-//   seconds, or in milliseconds above 2e10;
+// - never Unix time: a JSON number, or a string that is one ("1767623400", " 1.5e9 "),
+//   which pydantic alone would read as seconds or milliseconds, is refused as
+//   servicekit.Timestamp refuses it (timestamp_type);
 // - a date alone is midnight without a zone, so refused for that.
 //
 // A value is { seconds, micros } since 1970-01-01T00:00:00Z: microseconds, as PostgreSQL
 // and Python keep them, from year 1 to 9999.
 
 const SECONDS_PER_DAY = 86_400;
-// Above this, a Unix time is in milliseconds.
-const MS_WATERSHED = 20_000_000_000;
-const UNIX_0000 = -62_167_219_200; // 0000-01-01T00:00:00Z
 const UNIX_9999 = 253_402_300_799; // 9999-12-31T23:59:59Z
 const YEAR_1 = -62_135_596_800; // 0001-01-01T00:00:00Z
 
@@ -144,43 +142,17 @@ function rfc3339(bytes) {
   return { ...date, hour, minute, second, micros, offset };
 }
 
-// A Unix time in a string, as pydantic reads one: digits with an optional sign, or a
-// number with a point (exponent allowed); anything else is not a number.
-function unixNumber(text) {
-  if (/^[+-]?\d+$/.test(text)) {
-    const value = BigInt(text);
-    if (value > 2n ** 63n - 1n || value < -(2n ** 63n)) return undefined;
-    return { value: Number(value), integer: true };
-  }
-  if (/^[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) {
-    const value = Number(text);
-    return Number.isFinite(value) ? { value, integer: false } : undefined;
-  }
-  return undefined;
-}
+// servicekit's _NUMBER: a number, or text that is one (Python's \s and \d, which are
+// Unicode's whitespace and decimal digits), which pydantic would read as Unix time.
+const SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const NUMBER_TEXT = new RegExp(`^${SPACE}*[+-]?(?:\\p{Nd}+\\.?\\p{Nd}*|\\.\\p{Nd}+)(?:[eE][+-]?\\p{Nd}+)?${SPACE}*$`, "u");
 
-// Unix time (seconds, or milliseconds above the watershed) to a timestamp, or an error.
-function fromUnix(value) {
-  if (Number.isNaN(value)) return { error: "NaN values not permitted" };
-  let seconds;
-  let micros;
-  const whole = Math.floor(value);
-  const fractionMicros = Math.round((value - whole) * 1_000_000);
-  if (Math.abs(value) > MS_WATERSHED) {
-    seconds = Math.floor(whole / 1000);
-    micros = (whole - seconds * 1000) * 1000 + Math.floor(fractionMicros / 1000);
-  } else {
-    seconds = whole;
-    micros = fractionMicros;
-  }
-  if (micros >= 1_000_000) {
-    seconds += 1;
-    micros -= 1_000_000;
-  }
-  if (!(seconds <= UNIX_9999)) return { error: "dates after 9999 are not supported as unix timestamps" };
-  if (!(seconds >= UNIX_0000)) return { error: "dates before 0000 are not supported as unix timestamps" };
-  return { value: { seconds, micros } };
-}
+const UNIX_TIME = {
+  error: {
+    type: "timestamp_type",
+    message: "Input should be an ISO 8601 date and time with a time zone, e.g. 2026-01-01T00:00:00Z, not a number (Unix time)",
+  },
+};
 
 function invalidDatetime(message) {
   return { error: { type: "datetime_parsing", message: `Input should be a valid datetime, ${message}` } };
@@ -202,12 +174,6 @@ function aware(value) {
   return { value };
 }
 
-function fromUnixResult(result, invalid) {
-  if (result.error !== undefined) return invalid(result.error);
-  if (result.value.seconds < YEAR_1) return invalidDatetime("year 0 is out of range");
-  return aware(result.value);
-}
-
 function fromText(text) {
   const bytes = Buffer.from(text, "utf8");
   const parsed = rfc3339(bytes);
@@ -216,10 +182,6 @@ function fromText(text) {
     if (parsed.offset === undefined) return valueError(NEEDS_ZONE);
     const local = daysFromCivil(parsed.year, parsed.month, parsed.day) * SECONDS_PER_DAY + parsed.hour * 3600 + parsed.minute * 60 + parsed.second;
     return aware({ seconds: local - parsed.offset, micros: parsed.micros });
-  }
-  const number = unixNumber(text);
-  if (number !== undefined) {
-    return fromUnixResult(fromUnix(number.value), invalidDatetimeOrDate);
   }
   // Not a date and time: pydantic tries a date, which becomes midnight without a zone,
   // and otherwise reports what is wrong with the text as a date.
@@ -236,7 +198,7 @@ function fromText(text) {
  * @returns {{ value: { seconds: number, micros: number } } | { error: { type: string, message: string } }}
  */
 export function parseTimestamp(input) {
+  if (typeof input === "number" || (typeof input === "string" && NUMBER_TEXT.test(input))) return UNIX_TIME;
   if (typeof input === "string") return fromText(input);
-  if (typeof input === "number") return fromUnixResult(fromUnix(input), invalidDatetime);
   return { error: { type: "datetime_type", message: "Input should be a valid datetime" } };
 }

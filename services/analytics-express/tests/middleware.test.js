@@ -36,16 +36,36 @@ describe("CORS", () => {
     assert.equal(answer.headers.get("ratelimit-limit"), null);
   });
 
-  it("refuses a preflight from another origin, or for another method, with a 400", async () => {
-    const origin = await preflight({ Origin: "https://evil.example" });
-    assert.equal(origin.status, 400);
-    assert.equal(await origin.text(), "Disallowed CORS origin");
-    assert.equal(origin.headers.get("access-control-allow-origin"), null);
-    const method = await preflight({ Origin: ALLOWED, "Access-Control-Request-Method": "TRACE" });
-    assert.equal(method.status, 400);
-    assert.equal(await method.text(), "Disallowed CORS method");
-    const both = await preflight({ Origin: "https://evil.example", "Access-Control-Request-Method": "TRACE", "Access-Control-Request-Private-Network": "true" });
-    assert.equal(await both.text(), "Disallowed CORS origin, method, private-network");
+  it("refuses a preflight from another origin, or for another method, with servicekit's 403 problem", async () => {
+    const refusal = async (answer, detail) => {
+      assert.equal(answer.status, 403);
+      assert.equal(answer.headers.get("content-type"), "application/problem+json");
+      // Nothing granted; caches still told that the answer depends on the origin.
+      assert.deepEqual(
+        [...answer.headers.keys()].filter((name) => name.startsWith("access-control-")),
+        [],
+      );
+      assert.equal(answer.headers.get("vary"), PREFLIGHT_VARY);
+      const body = await answer.json();
+      assert.deepEqual(body, {
+        type: "urn:fastapi-rules:problem:cors-preflight-refused",
+        title: "CORS preflight refused",
+        status: 403,
+        detail,
+        instance: "/v1/trades",
+        request_id: answer.headers.get("x-request-id"),
+      });
+    };
+    await refusal(await preflight({ Origin: "https://evil.example" }), "CORS preflight refused: the origin https://evil.example is not allowed.");
+    await refusal(
+      await preflight({ Origin: ALLOWED, "Access-Control-Request-Method": "TRACE" }),
+      "CORS preflight refused: the method TRACE is not allowed.",
+    );
+    await refusal(
+      await preflight({ Origin: "https://evil.example", "Access-Control-Request-Method": "TRACE", "Access-Control-Request-Private-Network": "true" }),
+      "CORS preflight refused: the origin https://evil.example is not allowed; the method TRACE is not allowed; " +
+        "private network access is not allowed.",
+    );
   });
 
   it("adds the headers to answers to an allowed origin, errors included", async () => {

@@ -1,8 +1,10 @@
 // The platform contract every service of the monorepo keeps (docs/logging.md): health,
 // request IDs, problem+json errors, access lines and Prometheus metrics.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { startService } from "./helpers.js";
+import { TEST_API_KEY, startService } from "./helpers.js";
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 let service;
@@ -79,6 +81,34 @@ describe("errors", () => {
     assert.equal(problem.detail, "Request bodies are limited to 1048576 bytes.");
   });
 
+  it("refuses a chunked body as soon as it passes the limit, without waiting for its end", async () => {
+    // Written by hand: a chunked body that never ends, the answer read while it is open.
+    const { port } = new URL(service.baseUrl);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    let answer = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk) => (answer += chunk));
+    const closed = once(socket, "close");
+    socket.write(
+      "POST /v1/trades HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+        `Transfer-Encoding: chunked\r\nX-API-Key: ${TEST_API_KEY}\r\n\r\n1\r\n[\r\n`,
+    );
+    const chunk = " ".repeat(65536);
+    for (let i = 0; i < 17; i++) {
+      socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    }
+    // No last chunk: the server answers and closes the connection anyway.
+    const timer = setTimeout(() => socket.destroy(new Error("no answer within 5 s")), 5000);
+    await closed;
+    clearTimeout(timer);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    const problem = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+    assert.equal(problem.type, "urn:fastapi-rules:problem:body-too-large");
+    assert.equal(problem.instance, "/v1/trades");
+  });
+
   it("answers a body that is not JSON with a 400 naming where it breaks", async () => {
     const answer = await service.get("/v1/trades", {
       method: "POST",
@@ -107,6 +137,9 @@ describe("metrics", () => {
     assert.match(text, new RegExp(`^http_requests_total\\{${labels},status_code="200"\\} \\d+$`, "m"));
     assert.match(text, new RegExp(`^http_requests_total\\{${labels},status_code="422"\\} 1$`, "m"));
     assert.match(text, new RegExp(`^http_request_duration_seconds_bucket\\{le="0.075",${labels},status_code="200"\\} \\d+$`, "m"));
+    // Bounds written as prometheus_client writes them: every one, in order, then +Inf.
+    const bounds = [...text.matchAll(new RegExp(`^http_request_duration_seconds_bucket\\{le="([^"]+)",${labels},status_code="200"\\}`, "gm"))].map((m) => m[1]);
+    assert.deepEqual(bounds, ["0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "5.0", "7.5", "10.0", "+Inf"]);
     assert.match(text, /^# TYPE http_requests_in_progress gauge$/m);
     assert.doesNotMatch(text, /path="\/no\/such\/path"/);
     assert.doesNotMatch(text, /path="\/health\/ready"/);

@@ -87,13 +87,16 @@ describe("POST /v1/predictions", () => {
     }
   });
 
-  it("refuses Python's Infinity as not finite", async () => {
+  it("refuses Infinity as malformed JSON, where it starts", async () => {
     const answer = await service.get("/v1/predictions", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: `{"returns": [Infinity${", 0.001".repeat(19)}]}`,
     });
-    assert.deepEqual(await problem(answer), [{ location: ["body", "returns", 0], message: "Input should be a finite number", type: "finite_number" }]);
+    assert.equal(answer.status, 400);
+    const body = await answer.json();
+    assert.equal(body.type, "urn:fastapi-rules:problem:malformed-json");
+    assert.deepEqual(body.errors, [{ location: ["body", 13], message: "JSON decode error", type: "json_invalid" }]);
   });
 });
 
@@ -209,6 +212,7 @@ describe("micro-batching", () => {
     assert.ok(sum && Number(sum[1]) >= 5);
     assert.match(text, /^inference_model_call_seconds_count\{model="realised-volatility-ridge"\} \d+$/m);
     assert.match(text, /^inference_model_call_seconds_bucket\{le="0.0005",model="realised-volatility-ridge"\} \d+$/m);
+    assert.match(text, /^inference_batch_rows_bucket\{le="64.0",model="realised-volatility-ridge"\} \d+$/m);
   });
 
   it("keeps the event loop free while the model computes", async () => {

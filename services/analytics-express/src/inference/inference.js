@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import client from "prom-client";
+import { Histogram } from "../observability.js";
 import { MicroBatcher } from "./batcher.js";
 import { describeModel } from "./model.js";
 
@@ -60,14 +60,14 @@ export class Inference {
     this.threads = [];
     this.batcher = null;
     // The twin's metrics, registered in the service's registry by the app.
-    this.batchRows = new client.Histogram({
+    this.batchRows = new Histogram({
       name: "inference_batch_rows",
       help: "Rows per model call: how much micro-batching stacks.",
       labelNames: ["model"],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers: [],
     });
-    this.callSeconds = new client.Histogram({
+    this.callSeconds = new Histogram({
       name: "inference_model_call_seconds",
       help: "Time of one model call in the inference thread pool.",
       labelNames: ["model"],

@@ -405,6 +405,50 @@ def test_the_api_documentation_is_open(anonymous: httpx.Client, path: str) -> No
     assert answer.status_code == 200, answer.text
 
 
+# The API's operations, their scopes and their parameters, as each service's OpenAPI
+# document must list them: the routes it really serves, no more.
+DOCUMENTED = {
+    ("post", "/v1/trades"): ("analytics:write", []),
+    ("post", "/v1/trades/batch"): ("analytics:write", []),
+    ("get", "/v1/symbols/{symbol}/stats"): ("analytics:read", ["symbol", "start", "end"]),
+    ("get", "/v1/symbols/{symbol}/candles"): (
+        "analytics:read",
+        ["symbol", "interval", "start", "end", "limit", "offset"],
+    ),
+    ("get", "/v1/symbols"): ("analytics:read", ["limit", "offset"]),
+    ("post", "/v1/predictions"): ("analytics:read", []),
+    ("post", "/v1/predictions/batch"): ("analytics:read", []),
+    ("get", "/v1/models"): ("analytics:read", []),
+}
+
+
+@pytest.mark.uses("API docs")
+def test_the_openapi_document_lists_the_api(anonymous: httpx.Client) -> None:
+    answer = anonymous.get("/openapi.json")
+    assert answer.headers["content-type"] == "application/json"
+    document = answer.json()
+    assert document["openapi"].startswith("3.")
+    operations = {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    api = {key: operation for key, operation in operations.items() if key[1].startswith("/v1/")}
+    assert set(api) == set(DOCUMENTED)
+    assert ("get", "/metrics") not in operations
+    schemes = document["components"]["securitySchemes"]
+    for key, (scope, parameters) in DOCUMENTED.items():
+        operation = api[key]
+        security = [name for requirement in operation["security"] for name in requirement]
+        assert {schemes[name]["type"] for name in security} == {"http", "apiKey"}, key
+        assert all(scopes == [scope] for r in operation["security"] for scopes in r.values()), key
+        assert [p["name"] for p in operation.get("parameters", [])] == parameters, key
+        if key[0] == "post":
+            content = operation["requestBody"]["content"]
+            assert list(content) == ["application/json"], key
+        assert "422" in operation["responses"], key
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [("GET", "/nowhere", 404), ("DELETE", "/v1/symbols", 405)],

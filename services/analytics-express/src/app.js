@@ -6,8 +6,10 @@ import express from "express";
 import { Authenticator, authenticate, requireScopes } from "./auth/index.js";
 import { jsonBody } from "./body.js";
 import { cors } from "./cors.js";
+import { installDocs } from "./docs.js";
 import { Health } from "./health.js";
 import { createMetrics, metricsHandler, observability, requestId } from "./observability.js";
+import { openApiDocument } from "./openapi/document.js";
 import { HttpProblem, PROBLEM_TYPE, errorHandler, notFound } from "./problems.js";
 import { rateLimit } from "./rateLimit.js";
 import { listModels, predict, predictBatch } from "./routes/predictions.js";
@@ -24,7 +26,7 @@ import { RouteTemplates, route } from "./routing.js";
  * @param {{ getLogger(name: string): import("pino").Logger }} options.loggers
  * @param {Authenticator} [options.authenticator] started, or to be started; made from
  *   config.auth when not given
- * @returns {{ app: import("express").Express, health: Health, metrics: object, authenticator: Authenticator }}
+ * @returns {{ app: import("express").Express, health: Health, metrics: object, authenticator: Authenticator, document: object }}
  */
 export function createApp({ config, database, inference, loggers, authenticator }) {
   const service = config.service.name;
@@ -90,10 +92,14 @@ export function createApp({ config, database, inference, loggers, authenticator 
   route(v1, templates, "/v1", "/predictions/batch", { post: [...body, read, predictBatch(inference)] });
   route(v1, templates, "/v1", "/models", { get: [read, listModels(inference)] });
   app.use("/v1", v1);
+  // The API documentation, listing the routes declared above; built here, so that a
+  // route and its description that disagree stop the service at start.
+  const document = openApiDocument({ service: config.service, routes: templates.routes() });
+  installDocs(app, { title: config.service.title, document: () => document });
 
   app.use(notFound);
   app.use(errorHandler(loggers.getLogger("express.errors"), config.maxBodyBytes));
-  return { app, health, metrics, authenticator: auth };
+  return { app, health, metrics, authenticator: auth, document };
 }
 
 export const READ_SCOPE = "analytics:read";

@@ -24,8 +24,14 @@ export class RouteTemplates {
     this.templates = [];
   }
 
-  add(template) {
-    this.templates.push({ template, pattern: matcher(template) });
+  /** `methods`: the lower-case methods the route serves, which the OpenAPI document lists. */
+  add(template, methods = []) {
+    this.templates.push({ template, methods, pattern: matcher(template) });
+  }
+
+  /** Every route declared, in order: { template, methods }. */
+  routes() {
+    return this.templates.map(({ template, methods }) => ({ template, methods }));
   }
 
   find(path) {
@@ -39,7 +45,7 @@ export class RouteTemplates {
  */
 export function route(router, templates, mount, path, handlers) {
   const template = openApiTemplate(mount + path);
-  templates.add(template);
+  templates.add(template, Object.keys(handlers));
   const declared = router.route(path).all((_req, res, next) => {
     res.locals.routeTemplate = template;
     next();

@@ -100,6 +100,7 @@ def express_service(
         env_prefix = None,
         depends_on = [],
         node_options = [],
+        docs_path = None,
         visibility = None):
     """An Express service: local server, tests, lint, OCI image and manifest.
 
@@ -176,6 +177,9 @@ def express_service(
         starts those first.
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
+      docs_path: the path of the service's API documentation page (e.g. "/docs"), if it
+        serves one: `:image_test` loads it and every script and style sheet it references,
+        which must come from the service itself (documentation that works offline).
       visibility: visibility of the generated targets; the server (`:<name>`),
         `:manifest`, `:load` and `:tarball` are public whatever it says, for the tools
         that run and deploy every service of the registry.
@@ -270,6 +274,7 @@ def express_service(
         ready_path = _READY_PATH,
         push_repository = push_repository,
         database_env = database_env,
+        docs_path = docs_path,
     )
     native.filegroup(
         name = "sources",

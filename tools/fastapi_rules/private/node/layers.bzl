@@ -85,7 +85,7 @@ def _node_image_layer_impl(ctx):
     layers = {
         "app": ({"files": files}, program.files.to_list()),
         "third_party": (
-            {"trees": [[prefix + "/node_modules", program.node_modules.path]]} if program.node_modules else {},
+            {"trees": [[prefix + "/node_modules", program.node_modules.path, ctx.attr.exclude]]} if program.node_modules else {},
             [program.node_modules] if program.node_modules else [],
         ),
     }
@@ -111,9 +111,18 @@ node_image_layer = rule(
 `<name>.app.tar.gz` (the program's own files). Both go under `prefix` as they are in the
 program's package, the way a Dockerfile's `COPY . /app` after `npm ci --omit=dev` would:
 `/app/package.json`, `/app/server.js`, `/app/node_modules/...`. Test and lint tools
-never reach an image: only the binary's files and its `node_modules`.""",
+never reach an image: only the binary's files and its `node_modules`.
+
+`exclude` leaves files of `node_modules` out of the image, e.g. the native binaries a
+package ships for every platform (onnxruntime-node's macOS and Windows builds) where the
+image runs one: `bazel run` and the tests keep the whole tree.""",
     attrs = {
         "binary": attr.label(mandatory = True, providers = [NodeBinaryInfo], doc = "The node_binary to package."),
+        "exclude": attr.string_list(doc = """Glob patterns of paths in `node_modules`
+(relative to it, e.g. `"onnxruntime-node/bin/napi-v6/darwin"`) to leave out of the image:
+`*` and `?` match within one name, `**` across directories (`"**/*.map"`), and a directory
+matched goes with everything below it. A pattern that matches nothing fails the build, so
+one made stale by a package upgrade is noticed rather than silently keeping the files."""),
         "prefix": attr.string(default = "/app", doc = "Directory of the image that holds the program's package."),
         "_tool": attr.label(default = _TOOL, executable = True, cfg = "exec"),
     },

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import tarfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -28,6 +29,31 @@ MEDIA_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 
 class LayerError(Exception):
     pass
+
+
+def glob_pattern(pattern: str) -> re.Pattern[str]:
+    """A path pattern as a regular expression over "/"-separated relative paths: ``*``
+    and ``?`` within one name, ``**`` across any number of directories (``a/**/b``,
+    ``**/b``, ``a/**``)."""
+    parts = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            parts.append("(?:[^/]+/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            parts.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            parts.append("[^/]")
+            i += 1
+        else:
+            parts.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(parts))
 
 
 @dataclass(frozen=True)
@@ -116,19 +142,42 @@ class Layer:
             mode = 0o755 if source.stat().st_mode & 0o111 else 0o644
         self.add(Entry(path, tarfile.REGTYPE, mode, source=source))
 
-    def copy_tree(self, path: str, source: Path) -> None:
+    def copy_tree(self, path: str, source: Path, exclude: tuple[str, ...] = ()) -> None:
         """Adds every file and directory below ``source`` at ``path``, modes as copy()
         gives them. Links are followed: a sandbox stages a tree artifact's files as links
-        to them (the trees the rules make hold no links of their own)."""
+        to them (the trees the rules make hold no links of their own).
+
+        ``exclude``: glob patterns (glob_pattern) of paths relative to ``source`` to leave
+        out; a directory left out takes everything below it. A pattern that leaves out
+        nothing is an error: it names what the tree no longer has (a package upgraded, a
+        path misspelt), and the layer would silently keep what it was meant to drop."""
+        patterns = {pattern: glob_pattern(pattern) for pattern in exclude}
+        used: set[str] = set()
+        dropped: list[str] = []
         self.directory(path)
         for found in sorted(source.rglob("*")):
-            destination = f"{path}/{found.relative_to(source).as_posix()}"
+            relative = found.relative_to(source).as_posix()
+            if any(relative.startswith(prefix) for prefix in dropped):
+                continue
+            matched = [pattern for pattern, regex in patterns.items() if regex.fullmatch(relative)]
+            if matched:
+                used.update(matched)
+                if found.is_dir():
+                    dropped.append(relative + "/")
+                continue
+            destination = f"{path}/{relative}"
             if found.is_dir():
                 self.directory(destination)
             elif found.is_file():
                 self.copy(destination, found)
             else:
                 raise LayerError(f"{found}: neither a file nor a directory (a dangling link?)")
+        unused = [pattern for pattern in exclude if pattern not in used]
+        if unused:
+            raise LayerError(
+                f"{path}: nothing in {source} matches the exclude pattern(s) "
+                f"{', '.join(unused)}; remove them or correct them"
+            )
 
     def symlink(self, path: str, target: str) -> None:
         self.add(Entry(path, tarfile.SYMTYPE, 0o777, link=target))

@@ -29,14 +29,14 @@ def _write(layer: Layer, args: argparse.Namespace) -> None:
 
 
 def _layer(args: argparse.Namespace) -> None:
-    """A layer from a spec: {"files": [[path, source]], "trees": [[path, directory]],
-    "empty_files": [path]}."""
+    """A layer from a spec: {"files": [[path, source]], "trees": [[path, directory]] or
+    [[path, directory, [exclude pattern, ...]]], "empty_files": [path]}."""
     spec = json.loads(args.spec.read_text())
     layer = Layer()
     for path, source in spec.get("files", []):
         layer.copy(path, Path(source))
-    for path, directory in spec.get("trees", []):
-        layer.copy_tree(path, Path(directory))
+    for path, directory, *exclude in spec.get("trees", []):
+        layer.copy_tree(path, Path(directory), tuple(exclude[0]) if exclude else ())
     for path in spec.get("empty_files", []):
         layer.file(path, b"")
     if args.strip_debug:

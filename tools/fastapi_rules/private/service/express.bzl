@@ -101,6 +101,7 @@ def express_service(
         depends_on = [],
         node_options = [],
         docs_path = None,
+        image_exclude = [],
         visibility = None):
     """An Express service: local server, tests, lint, OCI image and manifest.
 
@@ -177,6 +178,10 @@ def express_service(
         starts those first.
       node_options: further options of node for `bazel run` and the tests (the image
         runs plain `node main`).
+      image_exclude: glob patterns of paths in `node_modules` to leave out of the image
+        (`node_image_layer`'s `exclude`, e.g. `"onnxruntime-node/bin/napi-v6/darwin"` for
+        the prebuilt binaries of platforms the image never runs on); a pattern that matches
+        nothing fails the build. `bazel run` and the tests keep every file.
       docs_path: the path of the service's API documentation page (e.g. "/docs"), if it
         serves one: `:image_test` loads it and every script and style sheet it references,
         which must come from the service itself (documentation that works offline).
@@ -243,7 +248,7 @@ def express_service(
     javascript = native.glob(["**/*.js", "**/*.mjs", "**/*.cjs"], exclude = ["node_modules/**"], allow_empty = True)
     eslint_test(name = "lint", srcs = javascript or [src for src in srcs + tests if src.endswith(_JS_SUFFIXES)])
 
-    node_image_layer(name = name + "_layers", binary = ":" + name, prefix = _APP_DIR)
+    node_image_layer(name = name + "_layers", binary = ":" + name, prefix = _APP_DIR, exclude = image_exclude)
     image_labels = {
         "com.fastapi-rules.framework": "express",
         "com.fastapi-rules.health": _READY_PATH,

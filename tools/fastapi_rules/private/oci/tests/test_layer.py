@@ -5,7 +5,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from layer import MTIME, Descriptor, Layer, LayerError, diff_id, normalize_path
+from layer import MTIME, Descriptor, Layer, LayerError, diff_id, glob_pattern, normalize_path
 
 
 def sample(tmp_path: Path, order: list[str]) -> Layer:
@@ -146,3 +146,65 @@ def test_a_dangling_link_in_a_tree_is_refused(tmp_path):
     (tree / "gone.js").symlink_to(tmp_path / "missing.js")
     with pytest.raises(LayerError, match="neither a file nor a directory"):
         Layer().copy_tree("app", tree)
+
+
+def _tree(root, paths):
+    for path in paths:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(path)
+    return root
+
+
+def test_a_tree_leaves_out_what_its_exclude_patterns_match(tmp_path):
+    tree = _tree(
+        tmp_path / "tree",
+        [
+            "ort/bin/napi-v6/linux/x64/binding.node",
+            "ort/bin/napi-v6/linux/arm64/binding.node",
+            "ort/bin/napi-v6/darwin/arm64/binding.node",
+            "ort/bin/napi-v6/win32/x64/binding.node",
+            "ort/dist/index.js",
+            "other/lib/x.js.map",
+            "other/lib/deep/y.js.map",
+            "other/lib/y.js",
+        ],
+    )
+    layer = Layer()
+    layer.copy_tree(
+        "app/node_modules",
+        tree,
+        exclude=(
+            "ort/bin/napi-v6/darwin",
+            "ort/bin/napi-v6/win32",
+            "ort/bin/*/*/arm64",
+            "**/*.map",
+        ),
+    )
+    output = tmp_path / "layer.tar.gz"
+    layer.write(output)
+    files = sorted(m.name for m in members(output) if m.isfile())
+    assert files == [
+        "app/node_modules/ort/bin/napi-v6/linux/x64/binding.node",
+        "app/node_modules/ort/dist/index.js",
+        "app/node_modules/other/lib/y.js",
+    ]
+    names = {m.name for m in members(output)}
+    assert "app/node_modules/ort/bin/napi-v6/darwin" not in names
+
+
+def test_an_exclude_pattern_that_matches_nothing_is_an_error(tmp_path):
+    tree = _tree(tmp_path / "tree", ["ort/bin/napi-v6/linux/x64/binding.node"])
+    with pytest.raises(LayerError, match=r"matches the exclude pattern\(s\) ort/bin/napi-v3;"):
+        Layer().copy_tree("app", tree, exclude=("ort/bin/napi-v6/linux", "ort/bin/napi-v3"))
+
+
+def test_glob_patterns_keep_star_within_a_name():
+    assert glob_pattern("a/*/c").fullmatch("a/b/c")
+    assert not glob_pattern("a/*/c").fullmatch("a/b/x/c")
+    assert glob_pattern("a/**/c").fullmatch("a/c")
+    assert glob_pattern("a/**/c").fullmatch("a/b/x/c")
+    assert glob_pattern("**/*.map").fullmatch("x.map")
+    assert glob_pattern("**/*.map").fullmatch("p/q/x.map")
+    assert not glob_pattern("*.map").fullmatch("p/x.map")
+    assert glob_pattern("a/b?").fullmatch("a/bc")
+    assert not glob_pattern("a.b").fullmatch("axb")

@@ -42,7 +42,7 @@ const EXAMPLE =
 const identity = { scopes: [READ_SCOPE, WRITE_SCOPE], examples: [EXAMPLE] };
 if (config.workers > 1 && cluster.isPrimary) {
   await developmentIdentity(config, identity);
-  const loggers = createLoggers({ service: config.service.name, level: config.logLevel });
+  const loggers = createLoggers({ service: config.service.name, level: config.logLevel, json: config.logJson });
   runPrimary({ workers: config.workers, log: loggers.getLogger("analytics.cluster") });
 } else {
   await developmentIdentity(config, cluster.isWorker ? { ...identity, write: () => {} } : identity);
@@ -50,7 +50,7 @@ if (config.workers > 1 && cluster.isPrimary) {
 }
 
 async function serve() {
-  const loggers = createLoggers({ service: config.service.name, level: config.logLevel });
+  const loggers = createLoggers({ service: config.service.name, level: config.logLevel, json: config.logJson });
   const log = loggers.getLogger("analytics");
   const database = new Database(config.database, loggers.getLogger("analytics.db"));
   const inference = new Inference();

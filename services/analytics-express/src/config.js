@@ -247,6 +247,8 @@ export function loadConfig(env) {
     workers: read("WEB_CONCURRENCY", number({ min: 1, integer: true }), 1),
     environment: read(`${PREFIX}ENVIRONMENT`, oneOf(ENVIRONMENTS), "development"),
     logLevel: read(`${PREFIX}LOG_LEVEL`, oneOf(LOG_LEVELS), "info"),
+    // false: readable console lines for local work, as servicekit writes them.
+    logJson: read(`${PREFIX}LOG_JSON`, boolean, true),
     maxBodyBytes: read(`${PREFIX}MAX_BODY_BYTES`, number({ min: 0, integer: true }), 1_048_576),
     healthCheckTimeoutS: read(`${PREFIX}HEALTH_CHECK_TIMEOUT_S`, number({ above: 0 }), 2),
     corsOrigins: read(`${PREFIX}CORS_ORIGINS`, stringList, []),

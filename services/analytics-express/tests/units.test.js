@@ -375,3 +375,107 @@ describe("the micro-batcher", () => {
     assert.deepEqual(results.map((r) => r.reason?.message), ["model gone", "model gone"]);
   });
 });
+
+describe("console log lines", () => {
+  // structlog's ConsoleRenderer(colors=False), servicekit's renderer with
+  // <PREFIX>LOG_JSON=false, run on each of these lines (structlog 26.1.0, 2026-11-28).
+  const STRUCTLOG = [
+  [
+    {
+      "method": "GET",
+      "route": "/v1/symbols",
+      "path": "/v1/symbols",
+      "status": 200,
+      "duration_ms": 1.92,
+      "client": "127.0.0.1",
+      "request_id": "abc",
+      "event": "request",
+      "level": "info",
+      "logger": "express.access",
+      "timestamp": "2026-11-28T17:00:00.123456Z",
+      "service": "analytics-express"
+    },
+    "2026-11-28T17:00:00.123456Z [info     ] request                        [express.access] client=127.0.0.1 duration_ms=1.92 method=GET path=/v1/symbols request_id=abc route=/v1/symbols service=analytics-express status=200"
+  ],
+  [
+    {
+      "event": "draining before shutdown",
+      "level": "info",
+      "logger": "analytics",
+      "timestamp": "2026-11-28T17:00:00.123456Z",
+      "service": "a",
+      "seconds": 5
+    },
+    "2026-11-28T17:00:00.123456Z [info     ] draining before shutdown       [analytics] seconds=5 service=a"
+  ],
+  [
+    {
+      "event": "database unavailable",
+      "level": "warning",
+      "logger": "analytics.db",
+      "timestamp": "t",
+      "service": "a",
+      "error": "Error: connect ECONNREFUSED 127.0.0.1:5432",
+      "path": "/v1/trades",
+      "quote": "it's",
+      "both": "a'b\"c",
+      "eq": "a=b",
+      "nl": "a\nb\\c",
+      "none": null,
+      "flag": true,
+      "list": [
+        "x",
+        1,
+        null
+      ],
+      "obj": {
+        "k": "v"
+      }
+    },
+    "t [warning  ] database unavailable           [analytics.db] both='a\\'b\"c' eq='a=b' error='Error: connect ECONNREFUSED 127.0.0.1:5432' flag=True list=['x', 1, None] nl='a\\nb\\\\c' none=None obj={'k': 'v'} path=/v1/trades quote=\"it's\" service=a"
+  ],
+  [
+    {
+      "event": "unhandled exception",
+      "level": "error",
+      "logger": "express.errors",
+      "timestamp": "t",
+      "service": "a",
+      "exception": "Error: boom\n    at x (y.js:1:1)"
+    },
+    "t [error    ] unhandled exception            [express.errors] service=a\nError: boom\n    at x (y.js:1:1)"
+  ],
+  [
+    {
+      "event": "a very long event name that is longer than thirty",
+      "level": "critical",
+      "timestamp": "t"
+    },
+    "t [critical ] a very long event name that is longer than thirty"
+  ]
+];
+
+  it("are written as servicekit writes them", async () => {
+    const { consoleLine } = await import("../src/logger.js");
+    for (const [fields, expected] of STRUCTLOG) {
+      assert.equal(consoleLine(fields), expected);
+    }
+  });
+
+  it("are what ANALYTICS_LOG_JSON=false gives, one per line, coloured only when asked", async () => {
+    const { createLoggers } = await import("../src/logger.js");
+    const written = [];
+    const destination = { write: (text) => written.push(text) };
+    const loggers = createLoggers({ service: "svc", destination, json: false });
+    loggers.getLogger("analytics").info({ seconds: 5 }, "draining before shutdown");
+    assert.equal(written.length, 1);
+    assert.match(written[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z \[info {5}\] draining before shutdown {7}\[analytics\] seconds=5 service=svc\n$/);
+    const coloured = [];
+    createLoggers({ service: "svc", destination: { write: (text) => coloured.push(text) }, json: false, colors: true })
+      .getLogger("analytics")
+      .warn("careful");
+    assert.ok(coloured[0].includes("\u001b[33m\u001b[1mwarning  \u001b[0m"), JSON.stringify(coloured[0]));
+    assert.equal(loadConfig({ ...URL_ENV, ANALYTICS_LOG_JSON: "false" }).logJson, false);
+    assert.equal(loadConfig(URL_ENV).logJson, true);
+  });
+});

@@ -151,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=Path, required=True, help="e.g. services/template")
     parser.add_argument("--ports-doc", type=Path, help="e.g. docs/ports.md")
     parser.add_argument("--port-range", required=True, help="FastAPI ports, LOW-HIGH")
+    parser.add_argument("--bazel", default="bazel", help="how the printed commands run Bazel")
+    parser.add_argument(
+        "--then", action="append", default=[], help="a command to print after the others"
+    )
     args = parser.parse_args(argv)
     workspace = Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", "."))
     low, _, high = args.port_range.partition("-")
@@ -161,9 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"new_service: {error}", file=sys.stderr)
         return 1
     package = (layout.services / args.name).as_posix()
-    print(f"Created {package} ({len(written)} files) on port {port}.")
-    print(f"  bazel test //{package}/...")
-    print(f"  bazel run //{package}")
+    print(f"Created {package} ({len(written)} files) on port {port}. Next:")
+    for command in [
+        f"{args.bazel} test //{package}/...",
+        f"{args.bazel} run //{package}",
+        *args.then,
+    ]:
+        print(f"  {command}")
     return 0
 
 

@@ -112,3 +112,24 @@ def test_command_line_prints_one_line_on_error(workspace, monkeypatch, capsys):
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert error.startswith("new_service: ")
+
+
+def test_command_line_prints_the_commands_to_run_next(workspace, monkeypatch, capsys):
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(workspace))
+    then = ["--bazel", "tools/bazel", "--then", "tools/bazel run //deploy:update"]
+    assert main(["pricing", *ARGS, *then]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Created services/pricing (5 files) on port 4101. Next:",
+        "  tools/bazel test //services/pricing/...",
+        "  tools/bazel run //services/pricing",
+        "  tools/bazel run //deploy:update",
+    ]
+
+
+def test_command_line_prints_plain_bazel_by_default(workspace, monkeypatch, capsys):
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(workspace))
+    assert main(["pricing", *ARGS]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "  bazel test //services/pricing/...",
+        "  bazel run //services/pricing",
+    ]

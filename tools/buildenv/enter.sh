@@ -25,6 +25,12 @@ fi
 for tool in unshare nsenter chroot mount flock sha256sum md5sum; do
   command -v "$tool" >/dev/null || die "'$tool' is missing: apt-get install util-linux coreutils"
 done
+# The root is entered in a mount namespace of its own: root without CAP_SYS_ADMIN (a
+# container started without --privileged) cannot make one, and would otherwise fail
+# further on in unshare's or nsenter's words.
+if ! failure=$(unshare --mount true 2>&1); then
+  die "cannot make a mount namespace to enter the build root (${failure##*: }): it needs root with CAP_SYS_ADMIN (in a container: --privileged), or put Bazel 7.7.1 on PATH"
+fi
 
 # The recipe: everything that decides the root's contents, including the CAs it trusts.
 recipe_hash=$(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from markdown_blocks import blocks, matches
 from servicekit.testing import free_port
 
 DOC = Path(os.environ["DOC"])
@@ -33,7 +34,6 @@ MANIFEST = json.loads(Path(os.environ["MANIFEST"]).read_text())
 # Every example must address the service here; anything else would reach whatever else
 # listens on this machine, or nothing.
 DOC_ADDRESS = f"localhost:{MANIFEST['port']}"
-ELLIPSIS = "..."
 # Shell operators, a newline outside quotes among them: each example is one plain command,
 # nothing piped or chained, so that the answer below it is that command's.
 SHELL_OPERATORS = "();<>|&\n"
@@ -60,36 +60,10 @@ class Example:
         return list(lexer)
 
 
-@dataclass(frozen=True)
-class Block:
-    line: int
-    language: str
-    text: str
-
-
-def blocks(markdown: str) -> list[Block]:
-    """The fenced code blocks of ``markdown``, with the line each opens on."""
-    found: list[Block] = []
-    opened: tuple[int, str, list[str]] | None = None
-    for number, line in enumerate(markdown.splitlines(), start=1):
-        if opened is None:
-            if line.startswith("```"):
-                opened = (number, line[3:].strip(), [])
-        elif line.startswith("```"):
-            start, language, body = opened
-            found.append(Block(start, language, "\n".join(body)))
-            opened = None
-        else:
-            opened[2].append(line)
-    if opened is not None:
-        raise ValueError(f"{DOC.name}:{opened[0]}: the code block is never closed")
-    return found
-
-
 def examples(markdown: str) -> list[Example]:
     """Every curl command of a ```sh block, with the ```http block that follows it."""
     found: list[Example] = []
-    fenced = blocks(markdown)
+    fenced = blocks(markdown, DOC.name)
     for index, block in enumerate(fenced):
         if block.language != "sh" or not re.search(r"^curl\b", block.text, re.MULTILINE):
             continue
@@ -104,12 +78,6 @@ def examples(markdown: str) -> list[Example]:
 
 
 EXAMPLES = examples(DOC.read_text())
-
-
-def matches(expected: str, actual: str) -> bool:
-    """Whether ``actual`` is ``expected`` with each ``...`` standing for any text."""
-    pattern = ".*?".join(re.escape(part) for part in expected.split(ELLIPSIS))
-    return re.fullmatch(pattern, actual, re.DOTALL) is not None
 
 
 def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -65,8 +65,24 @@ def pip_report(requirements: Path, workdir: Path) -> dict:
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise ResolveError(f"pip could not resolve {requirements}:\n{result.stderr.strip()}")
+        raise ResolveError(resolve_failure(requirements, result.stderr))
     return json.loads(report.read_text(encoding="utf-8"))
+
+
+def resolve_failure(requirements: Path, stderr: str) -> str:
+    """pip's refusal, and why it is often a missing wheel: pip runs with
+    ``--only-binary=:all:``, so a version with no wheel for this Python and machine is
+    one pip cannot see, which it reports as "no matching distribution" or, beside another
+    requirement of the same package, as a conflict."""
+    version = "{}.{}".format(*sys.version_info[:2])
+    machine = os.uname().machine
+    return (
+        f"pip could not resolve {requirements}:\n{stderr.strip()}\n"
+        f"Only wheels are locked, for CPython {version} on Linux {machine}: a package or "
+        "version without such a wheel on the index looks absent to pip, or in conflict with "
+        "another requirement of it; pin a version whose files include a cp"
+        f"{version.replace('.', '')} (or abi3, or py3-none-any) manylinux {machine} wheel"
+    )
 
 
 def active_requirements(requires_dist: list[str], extras: Iterable[str]) -> list[Requirement]:

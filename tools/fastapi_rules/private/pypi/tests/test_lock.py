@@ -9,6 +9,7 @@ from lock import (
     main,
     packages_from_report,
     requirements_sha256,
+    resolve_failure,
 )
 from pylock import Lock, Package, Wheel
 
@@ -158,3 +159,16 @@ def test_drift_check_names_an_unreadable_lock_and_the_fix(tmp_path, monkeypatch,
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith(f"lock: {lock}: not valid TOML")
     assert lines[-1] == "lock: to update it run: bazel run //third_party/python:lock"
+
+
+def test_a_resolution_failure_says_only_wheels_for_this_python_are_locked():
+    pip = (
+        "ERROR: Cannot install numpy and numpy==1.26.4 because these package versions have "
+        "conflicting dependencies."
+    )
+    message = resolve_failure(Path("third_party/python/requirements.in"), pip + "\n")
+    lines = message.splitlines()
+    assert lines[0] == "pip could not resolve third_party/python/requirements.in:"
+    assert lines[1] == pip
+    assert lines[2].startswith("Only wheels are locked, for CPython 3.13 on Linux x86_64: ")
+    assert lines[2].endswith("a cp313 (or abi3, or py3-none-any) manylinux x86_64 wheel")

@@ -26,7 +26,7 @@ from servicekit.metrics import ObservabilityMiddleware, metrics_endpoint
 from servicekit.paths import METRICS_PATH, PLATFORM_PATHS
 from servicekit.rate_limit import RateLimitMiddleware
 from servicekit.request_id import RequestIdMiddleware
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, StartupError
 
 log = get_logger("servicekit.app")
 
@@ -62,6 +62,14 @@ def configuration_errors(app: FastAPI) -> list[str]:
         if isinstance(component, ConfiguredComponent)
         for error in component.configuration_errors(settings)
     ]
+
+
+def startup_failure(component: str, error: StartupError, settings: ServiceSettings) -> str:
+    """What a component's StartupError says, on one line, naming the setting to check."""
+    line = " ".join(f"{component}: {error}".split())
+    if error.setting:
+        line += f"; check {settings.env_name(*error.setting)}"
+    return line
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -133,7 +141,12 @@ def create_app(
     async def managed(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             for component in components:
-                await component.start()
+                try:
+                    await component.start()
+                except StartupError as error:
+                    # servicekit.serve says this in one line (startup_failure).
+                    app.state.startup_error = startup_failure(component.name, error, settings)
+                    raise
                 stack.push_async_callback(component.stop)
                 log.info("component started", component=component.name)
             if lifespan is not None:

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request
@@ -25,7 +26,12 @@ from starlette.responses import JSONResponse
 
 from servicekit.errors import PROBLEM_TYPE, problem_response, unhandled_error
 from servicekit.logs import get_logger
-from servicekit.settings import ConfigurationError, DatabaseSettings, ServiceSettings
+from servicekit.settings import (
+    ConfigurationError,
+    DatabaseSettings,
+    ServiceSettings,
+    StartupError,
+)
 
 log = get_logger("servicekit.db")
 
@@ -94,8 +100,28 @@ def _url_missing(database: DatabaseSettings, settings: ServiceSettings, field: s
             f"e.g. {variable}=postgresql://user:password@host:5432/database"]  # fmt: skip
 
 
-async def retry_until_up[T](connect: Callable[[], Awaitable[T]], within_s: float, what: str) -> T:
-    """Calls ``connect`` until it succeeds or ``within_s`` seconds have passed."""
+class DatabaseUnreachable(StartupError):
+    """No connection to PostgreSQL within the start-up retry time."""
+
+
+def _server(settings: DatabaseSettings) -> str:
+    """Where the URL points, without its credentials: ``host:port``."""
+    try:
+        parts = urlsplit(_dsn(settings))
+        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    except ValueError:
+        return "the database URL's server"
+
+
+async def retry_until_up[T](
+    connect: Callable[[], Awaitable[T]],
+    within_s: float,
+    what: str,
+    settings: DatabaseSettings | None = None,
+    field: str = "database",
+) -> T:
+    """Calls ``connect`` until it succeeds or ``within_s`` seconds have passed; then, with
+    ``settings``, fails with a DatabaseUnreachable naming the server and the last error."""
     deadline = time.monotonic() + within_s
     delay = 0.2
     while True:
@@ -103,7 +129,13 @@ async def retry_until_up[T](connect: Callable[[], Awaitable[T]], within_s: float
             return await connect()
         except (OSError, asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError) as error:
             if time.monotonic() + delay > deadline:
-                raise
+                if settings is None:
+                    raise
+                raise DatabaseUnreachable(
+                    f"PostgreSQL at {_server(settings)} did not accept a connection within "
+                    f"{within_s:g} s ({type(error).__name__}: {error})",
+                    setting=(field, "url"),
+                ) from error
             log.warning("database not up yet, retrying", target=what, error=str(error))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -141,6 +173,8 @@ class PostgresPool:
             ),
             settings.startup_retry_s,
             "asyncpg pool",
+            settings,
+            self.field,
         )
 
     async def stop(self) -> None:
@@ -191,7 +225,9 @@ class SqlAlchemyDatabase:
                 await connection.execute(text("SELECT 1"))
 
         try:
-            await retry_until_up(connect, settings.startup_retry_s, "sqlalchemy engine")
+            await retry_until_up(
+                connect, settings.startup_retry_s, "sqlalchemy engine", settings, self.field
+            )
         except BaseException:
             await engine.dispose()
             raise

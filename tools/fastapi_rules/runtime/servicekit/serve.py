@@ -95,6 +95,29 @@ def refuse_unconfigured(app: object) -> None:
         sys.exit("\n".join(f"{app.state.health.service}: cannot start: {e}" for e in errors))
 
 
+def one_line_startup_failure(app: Any) -> Any:
+    """``app``, whose failed start is reported in the one line its lifespan recorded
+    (``app.state.startup_error``: a database that never answered, a JWKS file that is no
+    JWKS) rather than in the traceback Starlette gives uvicorn to log."""
+    state = getattr(app, "state", None)
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def sending(message: Any) -> None:
+            error = getattr(state, "startup_error", None)
+            if message["type"] == "lifespan.startup.failed" and error:
+                service = app.state.health.service
+                message = {**message, "message": f"{service}: cannot start: {error}"}
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    return wrapped if isinstance(getattr(state, "health", None), Health) else app
+
+
 def serve(
     app: str, *, port: int, factory: bool = False, drain_seconds: float | None = None
 ) -> None:
@@ -132,7 +155,9 @@ def serve(
     # middleware: the server must reach the app to tell it that draining has begun.
     loaded = load_app(app, factory)
     refuse_unconfigured(loaded)
-    DrainingServer(config(loaded), drain_seconds, drain_hook(loaded)).run()
+    DrainingServer(
+        config(one_line_startup_failure(loaded)), drain_seconds, drain_hook(loaded)
+    ).run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "staging", "production"]
 
 
-class ConfigurationError(RuntimeError):
+class StartupError(RuntimeError):
+    """A component could not start for a reason its message says in full (a database that
+    never answered). ``servicekit.serve`` prints it as one line, ``<service>: cannot start:
+    <component>: <message>``, instead of a traceback from the lifespan; with ``setting``
+    (``("database", "url")``) the line ends naming that setting's variable."""
+
+    def __init__(self, message: str, *, setting: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class ConfigurationError(StartupError):
     """A setting the service cannot start without is missing or wrong. ``servicekit.serve``
     prints its message as one line and exits, instead of a traceback from the lifespan."""
 

@@ -187,3 +187,34 @@ def test_a_missing_database_url_stops_the_service_with_one_line():
         "sample: cannot start: SAMPLE_DATABASE__URL is not set: give the service its "
         "PostgreSQL, e.g. SAMPLE_DATABASE__URL=postgresql://user:password@host:5432/database\n"
     )
+
+
+def test_an_unreachable_database_stops_the_service_with_one_line():
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMPLE_")}
+    # Nothing listens on a port just freed.
+    url = f"postgresql://app:secret@127.0.0.1:{free_port()}/sample"
+    result = subprocess.run(
+        [sys.executable, "-m", "servicekit.serve", "--app",
+         "tools.fastapi_rules.runtime.tests.sample_app:build_with_database", "--factory",
+         "--port", str(free_port())],
+        env={**environment, "SAMPLE_DATABASE__URL": url, "SAMPLE_DATABASE__STARTUP_RETRY_S": "0.5"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 3
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = [line for line in lines if line["level"] == "error"]
+    port = url.split(":")[3].split("/")[0]
+    assert [line["event"] for line in errors][1:] == ["Application startup failed. Exiting."]
+    # asyncpg words the refusal in one of two ways.
+    assert re.fullmatch(
+        rf"sample: cannot start: postgres: PostgreSQL at 127\.0\.0\.1:{port} did not accept a "
+        r"connection within 0\.5 s \(ConnectionRefusedError: \[Errno 111\] "
+        r"(Connection refused|Connect call failed \('127\.0\.0\.1', \d+\))\); "
+        r"check SAMPLE_DATABASE__URL",
+        errors[0]["event"],
+    ), errors[0]["event"]
+    # No traceback, and never the password.
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "secret" not in result.stdout + result.stderr

@@ -218,3 +218,27 @@ def test_an_unreachable_database_stops_the_service_with_one_line():
     # No traceback, and never the password.
     assert "Traceback" not in result.stdout + result.stderr
     assert "secret" not in result.stdout + result.stderr
+
+
+def clients_seen(**env: str) -> list[str]:
+    """The access lines' clients of a request from 127.0.0.2, a proxy's address, carrying
+    X-Forwarded-For: 203.0.113.7."""
+    import http.client
+
+    with served(**env) as (base, process):
+        port = int(base.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, source_address=("127.0.0.2", 0))
+        connection.request("GET", "/orders/1", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert connection.getresponse().status == 200
+        connection.close()
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0]
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [line["client"] for line in lines if line.get("route") == "/orders/{order_id}"]
+
+
+def test_forwarded_for_counts_only_from_the_proxies_named():
+    # Rate limits and access lines count the client address: a proxy's own, unless
+    # FORWARDED_ALLOW_IPS (uvicorn's) names it (docs/troubleshooting.md).
+    assert clients_seen() == ["127.0.0.2"]
+    assert clients_seen(FORWARDED_ALLOW_IPS="127.0.0.2") == ["203.0.113.7"]

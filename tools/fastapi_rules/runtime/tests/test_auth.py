@@ -25,6 +25,7 @@ from servicekit import (
     public,
     requires,
 )
+from servicekit.app import configuration_errors
 from servicekit.auth.api_keys import ApiKeys, new_api_key
 from servicekit.auth.development import DEVELOPMENT_ISSUER, DevelopmentIdentity
 from servicekit.auth.principal import Refusal
@@ -271,3 +272,42 @@ def test_the_credential_tools(tmp_path):
     assert entry["client"] == "pricing"
     assert entry["scopes"] == ["a:read"]
     assert hashlib.sha256(key.encode()).hexdigest() == entry["sha256"]
+
+
+# The messages docs/troubleshooting.md quotes.
+
+
+async def test_without_a_jwks_every_bearer_token_is_refused_saying_why():
+    async with app_client(build(Settings())) as client:
+        answer = await client.get("/secure/whoami", headers={"Authorization": "Bearer a.b.c"})
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == (
+        "Credentials refused: this service has no identity provider keys: bearer tokens are "
+        "refused."
+    )
+
+
+async def test_a_file_that_is_no_jwks_stops_the_start_saying_so(tmp_path):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": 1}')
+    app = build(Settings(auth={"jwks_file": jwks, "issuer": ISSUER}))
+    with pytest.raises(ConfigurationError):
+        async with app_client(app):
+            pass
+    assert app.state.startup_error == f'auth: JWKS file {jwks}: not a JWK Set: no "keys" list'
+
+
+def test_an_absent_jwks_file_is_named_before_the_start(tmp_path):
+    settings = Settings(auth={"jwks_file": tmp_path / "jwks.json", "issuer": ISSUER})
+    assert configuration_errors(build(settings)) == [
+        f"SAMPLE_AUTH__JWKS_FILE={tmp_path / 'jwks.json'}: no such file; point it at the JWKS "
+        "(JSON)"
+    ]
+
+
+def test_outside_development_a_missing_jwks_is_named_before_the_start():
+    assert configuration_errors(build(Settings(environment="production"))) == [
+        "SAMPLE_AUTH__JWKS_URL (or SAMPLE_AUTH__JWKS_FILE) is not set: in production bearer "
+        "tokens are verified with the identity provider's keys; set it and "
+        "SAMPLE_AUTH__ISSUER (docs/security.md)"
+    ]

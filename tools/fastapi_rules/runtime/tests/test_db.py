@@ -93,6 +93,7 @@ async def test_a_database_outage_is_a_problem_json_503_and_fails_readiness():
     assert refused.headers["retry-after"] == "1"
     problem = refused.json()
     assert problem["type"] == "urn:fastapi-rules:problem:database-unavailable"
+    assert problem["detail"] == "The service cannot reach its database; retry shortly."
     assert problem["instance"] == "/pool"
     assert dsn not in refused.text
     assert recovered.json() == {"answer": 42}

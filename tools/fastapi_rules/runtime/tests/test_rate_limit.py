@@ -23,6 +23,7 @@ async def test_burst_over_the_limit_gets_429_with_retry_after():
     assert statuses == [200] * 5 + [429] * 2
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["type"] == "urn:fastapi-rules:problem:rate-limited"
+    assert refused.json()["detail"] == "More than 5 requests per 60 s on /orders/{order_id}."
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     assert refused.headers["ratelimit-limit"] == "5"
     assert refused.headers["ratelimit-remaining"] == "0"

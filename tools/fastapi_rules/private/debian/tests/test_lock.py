@@ -145,3 +145,16 @@ def test_the_drift_check_asks_for_a_relock_when_the_soname_table_is_missing(tmp_
             json.dumps({"packages_txt_sha256": digest, "sonames": {}})
         )
         assert main(args) == 0
+
+
+def test_the_drift_check_names_the_changed_list_and_the_relock(tmp_path, capsys, monkeypatch):
+    (tmp_path / "packages.txt").write_text("libc6\ntzdata\n")
+    digest = hashlib.sha256(b"libc6\n").hexdigest()
+    (tmp_path / "lock.json").write_text(json.dumps({"packages_txt_sha256": digest, "sonames": {}}))
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+    args = ["--check", "--packages", "packages.txt", "--output", "lock.json"]
+    assert main([*args, "--relock-command", "bazel run //third_party/debian:lock"]) == 1
+    assert capsys.readouterr().err == (
+        "lock: packages.txt has changed since lock.json was written; "
+        "relock with: bazel run //third_party/debian:lock\n"
+    )

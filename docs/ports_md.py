@@ -32,7 +32,14 @@ entry), and one load names every such problem. A service missing from it fails w
 exact line to add. New FastAPI services get the next free port from the scaffolder
 (`tools/bazel run //services:new_service -- NAME`), which also adds the row here; an
 Express service's entry is written by hand, then `tools/bazel run //docs:update_ports_md`.
-`//docs:ports_md_test` fails while this file and the registry differ.
+`//docs:ports_md_test` fails while this file and the registry differ. A new or changed
+port also changes the deployment's files: `tools/bazel run //deploy:update`
+(`//deploy:files_test` fails until then).
+
+`tools/bazel run //services:up` starts every service on its port here, and refuses one
+whose port something else on the machine holds, naming it; `-- --port NAME=PORT` moves
+one service, `-- --any-port` gives each a free port
+([troubleshooting.md](troubleshooting.md#the-port-is-taken-on-this-machine)).
 
 ## Reserved ports
 

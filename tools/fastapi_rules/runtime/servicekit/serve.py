@@ -25,11 +25,13 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 from uvicorn.importer import ImportFromStringError, import_from_string
 from uvicorn.supervisors import Multiprocess
 
 from servicekit.app import configuration_errors
 from servicekit.health import Health
+from servicekit.settings import ServiceSettings
 
 
 class DrainingServer(uvicorn.Server):
@@ -75,12 +77,45 @@ def drain_hook(app: object) -> Callable[[], None] | None:
 
 
 def load_app(app: str, factory: bool = False) -> Any:
-    """The app at import path ``app``, made by calling it if ``factory``."""
+    """The app at import path ``app``, made by calling it if ``factory``. Settings that
+    do not validate (a service builds them as it loads) stop it in one line each."""
     try:
         loaded = import_from_string(app)
+        return loaded() if factory else loaded
     except ImportFromStringError as error:
         sys.exit(f"Error loading ASGI app. {error}")
-    return loaded() if factory else loaded
+    except ValidationError as error:
+        lines = settings_errors(error)
+        if not lines:
+            raise
+        sys.exit("\n".join(lines))
+
+
+def _settings_classes(cls: type[ServiceSettings]) -> list[type[ServiceSettings]]:
+    found = [cls]
+    for subclass in cls.__subclasses__():
+        found += _settings_classes(subclass)
+    return found
+
+
+def settings_errors(error: ValidationError) -> list[str]:
+    """``<service>: cannot start: <VARIABLE>: <what is wrong>`` for each error of a
+    ServiceSettings subclass's validation, naming the environment variable (never its
+    value, which may be a secret); empty for other models' errors."""
+    classes = [c for c in _settings_classes(ServiceSettings) if c.__name__ == error.title]
+    if not classes:
+        return []
+    config = classes[-1].model_config
+    prefix = str(config.get("env_prefix") or "")
+    delimiter = str(config.get("env_nested_delimiter") or "__")
+    service = os.environ.get("FASTAPI_SERVICE_NAME") or prefix.rstrip("_").lower() or "service"
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        message = problem["msg"].removeprefix("Value error, ")
+        path = [str(part) for part in problem["loc"]]
+        where = f"{(prefix + delimiter.join(path)).upper()}: " if path else ""
+        lines.append(f"{service}: cannot start: {where}{message}")
+    return lines
 
 
 def refuse_unconfigured(app: object) -> None:

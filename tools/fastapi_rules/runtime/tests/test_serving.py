@@ -242,3 +242,39 @@ def test_forwarded_for_counts_only_from_the_proxies_named():
     # FORWARDED_ALLOW_IPS (uvicorn's) names it (docs/troubleshooting.md).
     assert clients_seen() == ["127.0.0.2"]
     assert clients_seen(FORWARDED_ALLOW_IPS="127.0.0.2") == ["203.0.113.7"]
+
+
+def serve_sample(**env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMPLE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "servicekit.serve", "--app", FACTORY, "--factory",
+         "--port", str(free_port())],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def test_settings_that_do_not_validate_stop_the_service_with_one_line_each():
+    result = serve_sample(
+        SAMPLE_ENVIRONMENT="prod", SAMPLE_RATE_LIMIT__ENABLED="sometimes", FASTAPI_SERVICE_NAME=""
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "sample: cannot start: SAMPLE_ENVIRONMENT: Input should be 'development', 'test', "
+        "'staging' or 'production'\n"
+        "sample: cannot start: SAMPLE_RATE_LIMIT__ENABLED: Input should be a valid boolean, "
+        "unable to interpret input\n"
+    )
+    # Never the value given: it may be a secret.
+    assert "sometimes" not in result.stderr
+
+
+def test_a_model_rule_of_the_settings_is_said_without_a_variable():
+    result = serve_sample(SAMPLE_AUTH__JWKS_FILE="/nonexistent.json", FASTAPI_SERVICE_NAME="")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "sample: cannot start: SAMPLE_AUTH: a JWKS needs the issuer its tokens must name "
+        "(auth.issuer)\n"
+    )

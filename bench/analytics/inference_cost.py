@@ -7,10 +7,10 @@ Sends batches of --concurrency requests at once (as wrk's 64 connections keep 64
 flight) with micro-batching on (the defaults) and off (window 0, max batch 1), and reports
 CPU microseconds per request (all threads of the process: the event loop's and the
 inference thread's), model calls, and two parts measured alone: one model call (a block
-of 64 rows, however many are real) and one hop to the inference thread and back. The
-ratio off/on of CPU per request bounds what batching can gain when the server is
-CPU-bound, as wrk's runs make it. Complements throughput.py, whose numbers add uvicorn,
-HTTP parsing and the network.
+of 64 rows, however many are real) and one hop to the inference thread and back; and the
+garbage collector's CPU per request, by generation. The ratio off/on of CPU per request
+bounds what batching can gain when the server is CPU-bound, as wrk's runs make it.
+Complements throughput.py, whose numbers add uvicorn, HTTP parsing and the network.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -109,29 +110,50 @@ def stdout_to_devnull() -> Iterator[None]:
         os.close(saved)
 
 
+class GcClock:
+    """A gc.callbacks hook adding up the CPU time of the collector's runs, by generation
+    (the thread's CPU clock: collections run in the thread whose allocation set them off)."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+        else:
+            self.seconds[info["generation"]] += time.thread_time() - self._started
+
+
 async def measure(mode: str, batches: int, concurrency: int) -> dict[str, float]:
     app, component = build(**MODES[mode])
     content = body()
-    await component.start()  # what the app's lifespan would do; no database here
-    try:
+    # The app's own lifespan, as the service's: its components start (the model, the
+    # authenticator; no database here), and what servicekit does once started is done.
+    async with app.router.lifespan_context(app):
         # Warm-up: the first request builds the OpenAPI paths the rate limit reads.
         for _ in range(20):
             await asyncio.gather(*(call(app, content) for _ in range(concurrency)))
         calls_before = component.model.calls
+        collections = GcClock()
+        gc.callbacks.append(collections)
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(batches):
             statuses = await asyncio.gather(*(call(app, content) for _ in range(concurrency)))
             if set(statuses) != {200}:
                 raise RuntimeError(f"{mode}: answers {sorted(set(statuses))}")
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        gc.callbacks.remove(collections)
         requests = batches * concurrency
         return {
+            **{
+                f"gc{generation}_us_per_request": seconds / requests * 1e6
+                for generation, seconds in enumerate(collections.seconds)
+            },
             "cpu_us_per_request": cpu / requests * 1e6,
             "wall_us_per_request": wall / requests * 1e6,
             "requests_per_model_call": requests / (component.model.calls - calls_before),
         }
-    finally:
-        await component.stop()
 
 
 def model_call_us(repeats: int = 2000) -> float:
@@ -195,7 +217,10 @@ def main() -> int:
         print(
             f"batching {mode:3}: {median(mode, 'cpu_us_per_request'):6.1f} us CPU per request "
             f"({median(mode, 'wall_us_per_request'):6.1f} us wall), "
-            f"{median(mode, 'requests_per_model_call'):5.1f} requests per model call"
+            f"{median(mode, 'requests_per_model_call'):5.1f} requests per model call; "
+            "garbage collection "
+            + ", ".join(f"gen{g} {median(mode, f'gc{g}_us_per_request'):.1f}" for g in range(3))
+            + " us"
         )
     ratio = median("off", "cpu_us_per_request") / median("on", "cpu_us_per_request")
     print(f"off/on CPU per request: {ratio:.2f}")

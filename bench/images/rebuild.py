@@ -9,7 +9,14 @@ In a throwaway clone of HEAD, with its own Bazel output base and no disk cache:
 3. the change reverted and a rebuild: the image digest must be the clean build's again.
 
 Bazel's profile gives each build's critical path and the time of every action; the
-figures and the image digest go to ``bench/images/results.json`` (``--record``).
+figures, the image digest and its layers' gzipped sizes go to ``bench/images/results.json``
+(``--record``; ``--output`` for another file). The Analytics pair, FastAPI and Express:
+
+    python3 bench/images/rebuild.py --target //services/analytics:image \
+        --change services/analytics/api.py --record --output bench/images/analytics.json
+    python3 bench/images/rebuild.py --target //services/analytics-express:image \
+        --change services/analytics-express/src/app.js --comment // \
+        --record --output bench/images/analytics-express.json
 """
 
 from __future__ import annotations
@@ -85,6 +92,22 @@ class Clone:
         index = self.root / "bazel-bin" / package.lstrip("/") / name / "index.json"
         return json.loads(index.read_text())["manifests"][0]["digest"]
 
+    def layers(self, target: str) -> list[dict[str, object]]:
+        """The image's layers as its manifest lists them, with their gzipped sizes: base,
+        then third-party (site-packages or node_modules), then the service's own files, as
+        fastapi_service and express_service stack them."""
+        package, _, name = target.partition(":")
+        layout = self.root / "bazel-bin" / package.lstrip("/") / name
+        digest = self.digest(target).removeprefix("sha256:")
+        manifest = json.loads((layout / "blobs" / "sha256" / digest).read_text())
+        names = ["base", "third-party", "app"]
+        if len(manifest["layers"]) != len(names):
+            names = [f"layer {i}" for i in range(len(manifest["layers"]))]
+        return [
+            {"layer": layer_name, "gzip_bytes": layer["size"], "digest": layer["digest"]}
+            for layer_name, layer in zip(names, manifest["layers"], strict=True)
+        ]
+
     def close(self) -> None:
         output_base = self.bazel("info", "output_base", capture=True).strip()
         self.bazel("shutdown")
@@ -97,7 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default="//services/template:image")
     parser.add_argument("--change", default="services/template/api.py", help="file to change")
     parser.add_argument("--rounds", type=int, default=5, help="one-line rebuilds to make")
-    parser.add_argument("--record", action="store_true", help=f"write {RESULTS.name}")
+    parser.add_argument("--comment", default="#", help="what starts a comment in that file")
+    parser.add_argument(
+        "--record", action="store_true", help=f"write the results (default {RESULTS.name})"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="where --record writes the results"
+    )
     args = parser.parse_args(argv)
 
     clone = Clone(Path(tempfile.mkdtemp(prefix="rebuild-bench-")) / "repo")
@@ -106,11 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         clone.bazel("fetch", args.target)
         clean = clone.build(args.target, "clean")
         digest = clone.digest(args.target)
+        layers = clone.layers(args.target)
         changed = clone.root / args.change
         original = changed.read_text()
         rebuilds = []
         for round_number in range(args.rounds):
-            changed.write_text(original + f"# one more line, round {round_number}\n")
+            changed.write_text(original + f"{args.comment} one more line, round {round_number}\n")
             rebuilds.append(clone.build(args.target, f"rebuild{round_number}"))
         changed_digest = clone.digest(args.target)
         changed.write_text(original)
@@ -129,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         "one_line_rebuild_critical_paths_s": [build.critical_path_s for build in rebuilds],
         "critical_path_ratio": round(ratio, 4),
         "digest": digest,
+        "layers": layers,
         "digest_after_change": changed_digest,
         "digest_after_revert_equals_clean": reverted_digest == digest,
     }
@@ -140,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio of critical paths: {ratio:.1%}")
     for name, seconds in rebuild.actions.items():
         print(f"  rebuild action {seconds:7.3f} s  {name}")
+    for layer in layers:
+        print(f"  layer {layer['layer']:12} {layer['gzip_bytes'] / 1e6:8.2f} MB gzipped")
     print(f"digest {digest}; after revert the same: {reverted_digest == digest}")
     if args.record:
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
     return 0 if reverted_digest == digest else 1
 
 

@@ -53,6 +53,7 @@ from bench.compare.report import (
     SERVICES,
     Memory,
     chart,
+    cpu_table,
     load_summary,
     markdown_table,
     ratio_table,
@@ -531,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
         f"FastAPI / Express. Errors: answers other than 2xx plus socket errors. Memory: "
         f"resident set of the server's process tree, summed, the highest sampled.\n\n"
         f"{table}\n\nFastAPI / Express, requests/s (✓ target met, ✗ missed):\n\n{ratio_md}\n"
+        f"\nCPU of the server's processes per answer, us, FastAPI / Express:\n\n"
+        f"{cpu_table(rows)}\n"
     )
     chart(
         rows,

@@ -100,6 +100,11 @@ def summarize(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "peak_rss_mib": round(peak["peak_rss_kib"] / 1024, 1),
                 "processes": peak["processes"],
                 "server_cpu": round(statistics.median(r["server_cpu"] for r in group), 2),
+                # CPU of the server's processes per answer: less at the mercy of the shared
+                # machine's scheduling than requests/s.
+                "cpu_us_per_request": round(
+                    statistics.median(r["server_cpu_us_per_request"] for r in group)
+                ),
                 "rounds": len(group),
             }
         )
@@ -215,6 +220,26 @@ def ratio_table(ratio_rows: list[dict[str, Any]]) -> str:
             + " | ".join(cells)
             + " |"
         )
+    return "\n".join(lines)
+
+
+def cpu_table(rows: list[dict[str, Any]]) -> str:
+    """CPU of the server's processes per answer (us, medians of the rounds), FastAPI /
+    Express, per endpoint (lines) and connection count (columns)."""
+    connections = sorted({r["connections"] for r in rows})
+    lines = [
+        "| workers | endpoint | " + " | ".join(f"{c} conn." for c in connections) + " |",
+        "| --- | --- | " + " | ".join("---:" for _ in connections) + " |",
+    ]
+    table: dict[tuple[str, str], dict[tuple[int, str], int]] = {}
+    for row in rows:
+        cell = table.setdefault((row["workers"], row["endpoint"]), {})
+        cell[(row["connections"], row["framework"])] = row["cpu_us_per_request"]
+    for (workers, endpoint), cells in table.items():
+        values = [
+            " / ".join(str(cells.get((count, f), "")) for f in FRAMEWORKS) for count in connections
+        ]
+        lines.append(f"| {workers} | {endpoint} | " + " | ".join(values) + " |")
     return "\n".join(lines)
 
 

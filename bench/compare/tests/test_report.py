@@ -12,6 +12,7 @@ from bench.compare.report import (
     TARGETS,
     Memory,
     chart,
+    cpu_table,
     load_summary,
     markdown_table,
     ratio_table,
@@ -86,6 +87,7 @@ def run(
         "peak_rss_kib": 102_400,
         "processes": 1,
         "server_cpu": 0.9,
+        "server_cpu_us_per_request": 900_000 // rps,
         **extra,
     }
 
@@ -116,6 +118,7 @@ def test_rows_are_medians_of_the_rounds_errors_added_memory_the_highest() -> Non
     assert express["requests"] == 33_000
     assert (express["peak_rss_mib"], express["processes"]) == (200.0, 2)
     assert express["rounds"] == 3
+    assert express["cpu_us_per_request"] == 818  # 900, 750, 818 us
 
 
 def test_ratios_are_of_the_medians_with_each_round_beside_them() -> None:
@@ -168,6 +171,15 @@ def test_the_ratio_table_has_a_column_per_connection_count() -> None:
         "| --- | --- | ---: | ---: | ---: |",
         "| 1 | plain | ≥ 0.8 | 0.91 ✓ | 0.50 ✗ |",
         "| 1 | statistics | ≥ 1.0 | 1.20 ✓ |  |",
+    ]
+
+
+def test_the_cpu_table_has_fastapi_then_express_per_connection_count() -> None:
+    assert cpu_table(summarize(RUNS)).splitlines() == [
+        "| workers | endpoint | 1 conn. |",
+        "| --- | --- | ---: |",
+        "| 1 | plain | 900 / 818 |",
+        "| 1 | statistics | 3000 / 3600 |",
     ]
 
 

@@ -13,9 +13,6 @@ import pytest
 # the repository, which no test could list as its inputs).
 ROOT = Path(os.environ["README"]).resolve().parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-# Linked before they land: docs/benchmarks.md comes with the benchmark work (the
-# FastAPI and Express side-by-side table). Delete its line when it lands.
-PENDING = {ROOT / "docs" / "benchmarks.md"}
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
@@ -43,8 +40,6 @@ def test_relative_links_resolve(document: Path) -> None:
     for target in links(document):
         path, _, anchor = target.partition("#")
         file = (document.parent / path).resolve() if path else document
-        if file in PENDING:
-            continue
         if not file.exists():
             broken.append(f"{target}: no such file")
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):
@@ -56,8 +51,3 @@ def test_the_readme_links_every_guide() -> None:
     linked = {(ROOT / target.partition("#")[0]).resolve() for target in links(ROOT / "README.md")}
     guides = set(DOCUMENTS[1:])
     assert not guides - linked, f"README.md does not link {sorted(map(str, guides - linked))}"
-
-
-def test_pending_links_are_still_pending() -> None:
-    landed = [str(path.relative_to(ROOT)) for path in PENDING if path.exists()]
-    assert not landed, f"{landed} landed: delete them from PENDING"

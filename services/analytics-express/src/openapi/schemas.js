@@ -4,6 +4,35 @@
 // src/decimal.js, src/timestamp.js; tests/openapi.test.js checks the request bodies'
 // required fields against the validation of this service). src/openapi/document.js
 // assembles the document from the routes the app declares.
+// A page of `item`s, as servicekit's generic Page[T] is published for each T.
+function page(item) {
+  const optional = (schema, title, description) => ({
+    "anyOf": [schema, { "type": "null" }],
+    "title": title,
+    "description": description
+  });
+  return {
+    "properties": {
+      "items": {
+        "items": { "$ref": `#/components/schemas/${item}` },
+        "type": "array",
+        "title": "Items"
+      },
+      "next_cursor": optional(
+        { "type": "string" }, "Next Cursor", "Opaque cursor of the next page; null on the last page."
+      ),
+      "offset": optional(
+        { "type": "integer", "minimum": 0.0 }, "Offset", "Offset of this page's first item."
+      ),
+      "limit": optional({ "type": "integer", "minimum": 1.0 }, "Limit", "Page size asked for."),
+      "total": optional({ "type": "integer" }, "Total", "Total items, where cheap to know.")
+    },
+    "type": "object",
+    "required": ["items"],
+    "title": `Page[${item}]`
+  };
+}
+
 export const SCHEMAS = {
   "BatchPrediction": {
     "properties": {
@@ -306,138 +335,8 @@ export const SCHEMAS = {
     ],
     "title": "ModelRef"
   },
-  "Page_Candle_": {
-    "properties": {
-      "items": {
-        "items": {
-          "$ref": "#/components/schemas/Candle"
-        },
-        "type": "array",
-        "title": "Items"
-      },
-      "next_cursor": {
-        "anyOf": [
-          {
-            "type": "string"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Next Cursor",
-        "description": "Opaque cursor of the next page; null on the last page."
-      },
-      "offset": {
-        "anyOf": [
-          {
-            "type": "integer",
-            "minimum": 0.0
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Offset",
-        "description": "Offset of this page's first item."
-      },
-      "limit": {
-        "anyOf": [
-          {
-            "type": "integer",
-            "minimum": 1.0
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Limit",
-        "description": "Page size asked for."
-      },
-      "total": {
-        "anyOf": [
-          {
-            "type": "integer"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Total",
-        "description": "Total items, where cheap to know."
-      }
-    },
-    "type": "object",
-    "required": [
-      "items"
-    ],
-    "title": "Page[Candle]"
-  },
-  "Page_SymbolSummary_": {
-    "properties": {
-      "items": {
-        "items": {
-          "$ref": "#/components/schemas/SymbolSummary"
-        },
-        "type": "array",
-        "title": "Items"
-      },
-      "next_cursor": {
-        "anyOf": [
-          {
-            "type": "string"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Next Cursor",
-        "description": "Opaque cursor of the next page; null on the last page."
-      },
-      "offset": {
-        "anyOf": [
-          {
-            "type": "integer",
-            "minimum": 0.0
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Offset",
-        "description": "Offset of this page's first item."
-      },
-      "limit": {
-        "anyOf": [
-          {
-            "type": "integer",
-            "minimum": 1.0
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Limit",
-        "description": "Page size asked for."
-      },
-      "total": {
-        "anyOf": [
-          {
-            "type": "integer"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "title": "Total",
-        "description": "Total items, where cheap to know."
-      }
-    },
-    "type": "object",
-    "required": [
-      "items"
-    ],
-    "title": "Page[SymbolSummary]"
-  },
+  "Page_Candle_": page("Candle"),
+  "Page_SymbolSummary_": page("SymbolSummary"),
   "Prediction": {
     "properties": {
       "volatility": {

@@ -32,6 +32,98 @@ export const TAGS = [
   }
 ];
 
+// Parameters and security requirements several operations share.
+const SYMBOL = {
+  "name": "symbol",
+  "in": "path",
+  "required": true,
+  "schema": {
+    "type": "string",
+    "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
+    "examples": [
+      "AAPL"
+    ],
+    "title": "Symbol"
+  }
+};
+const WINDOW_START = {
+  "name": "start",
+  "in": "query",
+  "required": false,
+  "schema": {
+    "anyOf": [
+      {
+        "type": "string",
+        "format": "date-time"
+      },
+      {
+        "type": "null"
+      }
+    ],
+    "description": "Inclusive start of the window, with a time zone.",
+    "examples": [
+      "2026-01-05T00:00:00Z"
+    ],
+    "title": "Start"
+  },
+  "description": "Inclusive start of the window, with a time zone."
+};
+const WINDOW_END = {
+  "name": "end",
+  "in": "query",
+  "required": false,
+  "schema": {
+    "anyOf": [
+      {
+        "type": "string",
+        "format": "date-time"
+      },
+      {
+        "type": "null"
+      }
+    ],
+    "description": "Exclusive end of the window, with a time zone.",
+    "examples": [
+      "2026-01-06T00:00:00Z"
+    ],
+    "title": "End"
+  },
+  "description": "Exclusive end of the window, with a time zone."
+};
+const PAGE_LIMIT = {
+  "name": "limit",
+  "in": "query",
+  "required": false,
+  "schema": {
+    "type": "integer",
+    "maximum": 1000,
+    "minimum": 1,
+    "description": "Page size.",
+    "default": 100,
+    "title": "Limit"
+  },
+  "description": "Page size."
+};
+const PAGE_OFFSET = {
+  "name": "offset",
+  "in": "query",
+  "required": false,
+  "schema": {
+    "type": "integer",
+    "maximum": 1000000000,
+    "minimum": 0,
+    "description": "Items to skip.",
+    "default": 0,
+    "title": "Offset"
+  },
+  "description": "Items to skip."
+};
+
+// Either scheme, granting `scope` (the bearer token's scope or the API key's grant).
+function grantedTo(scope) {
+  return [{ "bearer": [scope] }, { "apiKey": [scope] }];
+}
+
 export const OPERATIONS = {
   "POST /v1/trades": {
     "tags": [
@@ -62,18 +154,7 @@ export const OPERATIONS = {
         }
       }
     },
-    "security": [
-      {
-        "bearer": [
-          "analytics:write"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:write"
-        ]
-      }
-    ],
+    "security": grantedTo("analytics:write"),
     "problems": {
       "422": "Invalid input or an unknown symbol; `errors` lists each field",
       "409": "A client trade ID was used before for another trade; nothing stored"
@@ -108,18 +189,7 @@ export const OPERATIONS = {
         }
       }
     },
-    "security": [
-      {
-        "bearer": [
-          "analytics:write"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:write"
-        ]
-      }
-    ],
+    "security": grantedTo("analytics:write"),
     "problems": {
       "422": "Invalid input or an unknown symbol; `errors` lists each field",
       "409": "A client trade ID was used before for another trade; nothing stored"
@@ -132,76 +202,11 @@ export const OPERATIONS = {
     "summary": "Trade statistics of a symbol over a window",
     "description": "Over the trades with start <= executed_at < end (either bound may be left\nout), computed in PostgreSQL:\n\n- **vwap** = sum(price x size) / sum(size), rounded to 8 decimals; **volume** = sum(size);\n  **trade_count**, **high** and **low** of the prices.\n- **realised_volatility**: with trades ordered by (executed_at, arrival), the log returns\n  r_i = ln(p_i / p_{i-1}) between consecutive trades; their sample standard deviation s\n  (n - 1 in the denominator) is per trade, and is annualised by the square root of the\n  number of returns a year would have at the window's observed rate:\n  `s x sqrt(n x 31 536 000 / T)`, with n returns, T the seconds between the first and last\n  trade, and 31 536 000 the seconds of a 365-day year (trading around the clock). Null with\n  fewer than two returns or T = 0.",
     "operationId": "symbol_stats_v1_symbols__symbol__stats_get",
-    "security": [
-      {
-        "bearer": [
-          "analytics:read"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:read"
-        ]
-      }
-    ],
+    "security": grantedTo("analytics:read"),
     "parameters": [
-      {
-        "name": "symbol",
-        "in": "path",
-        "required": true,
-        "schema": {
-          "type": "string",
-          "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
-          "examples": [
-            "AAPL"
-          ],
-          "title": "Symbol"
-        }
-      },
-      {
-        "name": "start",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "anyOf": [
-            {
-              "type": "string",
-              "format": "date-time"
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "Inclusive start of the window, with a time zone.",
-          "examples": [
-            "2026-01-05T00:00:00Z"
-          ],
-          "title": "Start"
-        },
-        "description": "Inclusive start of the window, with a time zone."
-      },
-      {
-        "name": "end",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "anyOf": [
-            {
-              "type": "string",
-              "format": "date-time"
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "Exclusive end of the window, with a time zone.",
-          "examples": [
-            "2026-01-06T00:00:00Z"
-          ],
-          "title": "End"
-        },
-        "description": "Exclusive end of the window, with a time zone."
-      }
+      SYMBOL,
+      WINDOW_START,
+      WINDOW_END
     ],
     "responses": {
       "200": {
@@ -226,32 +231,9 @@ export const OPERATIONS = {
     "summary": "OHLC candles of a symbol",
     "description": "One candle per interval that has trades, from PostgreSQL's date_bin with buckets aligned to 2000-01-01T00:00:00Z; oldest first, paged by offset and limit.",
     "operationId": "symbol_candles_v1_symbols__symbol__candles_get",
-    "security": [
-      {
-        "bearer": [
-          "analytics:read"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:read"
-        ]
-      }
-    ],
+    "security": grantedTo("analytics:read"),
     "parameters": [
-      {
-        "name": "symbol",
-        "in": "path",
-        "required": true,
-        "schema": {
-          "type": "string",
-          "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
-          "examples": [
-            "AAPL"
-          ],
-          "title": "Symbol"
-        }
-      },
+      SYMBOL,
       {
         "name": "interval",
         "in": "query",
@@ -270,78 +252,10 @@ export const OPERATIONS = {
         },
         "description": "Candle width."
       },
-      {
-        "name": "start",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "anyOf": [
-            {
-              "type": "string",
-              "format": "date-time"
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "Inclusive start of the window, with a time zone.",
-          "examples": [
-            "2026-01-05T00:00:00Z"
-          ],
-          "title": "Start"
-        },
-        "description": "Inclusive start of the window, with a time zone."
-      },
-      {
-        "name": "end",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "anyOf": [
-            {
-              "type": "string",
-              "format": "date-time"
-            },
-            {
-              "type": "null"
-            }
-          ],
-          "description": "Exclusive end of the window, with a time zone.",
-          "examples": [
-            "2026-01-06T00:00:00Z"
-          ],
-          "title": "End"
-        },
-        "description": "Exclusive end of the window, with a time zone."
-      },
-      {
-        "name": "limit",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "type": "integer",
-          "maximum": 1000,
-          "minimum": 1,
-          "description": "Page size.",
-          "default": 100,
-          "title": "Limit"
-        },
-        "description": "Page size."
-      },
-      {
-        "name": "offset",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "type": "integer",
-          "maximum": 1000000000,
-          "minimum": 0,
-          "description": "Items to skip.",
-          "default": 0,
-          "title": "Offset"
-        },
-        "description": "Items to skip."
-      }
+      WINDOW_START,
+      WINDOW_END,
+      PAGE_LIMIT,
+      PAGE_OFFSET
     ],
     "responses": {
       "200": {
@@ -366,47 +280,10 @@ export const OPERATIONS = {
     "summary": "Symbols with their last trade",
     "description": "Every known symbol in alphabetical order, with the price and time of its latest trade (null before its first), paged by offset and limit.",
     "operationId": "list_symbols_v1_symbols_get",
-    "security": [
-      {
-        "bearer": [
-          "analytics:read"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:read"
-        ]
-      }
-    ],
+    "security": grantedTo("analytics:read"),
     "parameters": [
-      {
-        "name": "limit",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "type": "integer",
-          "maximum": 1000,
-          "minimum": 1,
-          "description": "Page size.",
-          "default": 100,
-          "title": "Limit"
-        },
-        "description": "Page size."
-      },
-      {
-        "name": "offset",
-        "in": "query",
-        "required": false,
-        "schema": {
-          "type": "integer",
-          "maximum": 1000000000,
-          "minimum": 0,
-          "description": "Items to skip.",
-          "default": 0,
-          "title": "Offset"
-        },
-        "description": "Items to skip."
-      }
+      PAGE_LIMIT,
+      PAGE_OFFSET
     ],
     "responses": {
       "200": {
@@ -449,18 +326,7 @@ export const OPERATIONS = {
         }
       }
     },
-    "security": [
-      {
-        "bearer": [
-          "analytics:read"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:read"
-        ]
-      }
-    ]
+    "security": grantedTo("analytics:read")
   },
   "POST /v1/predictions/batch": {
     "tags": [
@@ -490,18 +356,7 @@ export const OPERATIONS = {
         }
       }
     },
-    "security": [
-      {
-        "bearer": [
-          "analytics:read"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:read"
-        ]
-      }
-    ]
+    "security": grantedTo("analytics:read")
   },
   "GET /v1/models": {
     "tags": [
@@ -525,18 +380,7 @@ export const OPERATIONS = {
         }
       }
     },
-    "security": [
-      {
-        "bearer": [
-          "analytics:read"
-        ]
-      },
-      {
-        "apiKey": [
-          "analytics:read"
-        ]
-      }
-    ]
+    "security": grantedTo("analytics:read")
   },
   "GET /health/live": {
     "tags": [

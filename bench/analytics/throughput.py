@@ -43,6 +43,7 @@ from bench.analytics.workload import (
     INGEST,
     STATS_SYMBOL,
     Endpoint,
+    check_stored,
     children,
     cpu_list,
     cpu_seconds,
@@ -50,6 +51,7 @@ from bench.analytics.workload import (
     markdown_table,
     metric_total,
     post_json_lua,
+    stored_trades,
     summarize,
 )
 from bench.loadgen import (
@@ -158,16 +160,6 @@ def prediction_body() -> dict[str, list[float]]:
     return {"returns": EXAMPLE_RETURNS}
 
 
-async def _count_inserted(dsn: str, prefix: str) -> int:
-    connection = await asyncpg.connect(dsn)
-    try:
-        return await connection.fetchval(
-            "SELECT count(*) FROM trades WHERE starts_with(client_trade_id, $1)", prefix
-        )
-    finally:
-        await connection.close()
-
-
 def pin_postgres(postgres: PostgresServer, cpus: set[int], nice: int) -> None:
     """PostgreSQL onto ``cpus`` at niceness ``nice``: the postmaster and the processes it
     already has; backends it forks later inherit both."""
@@ -253,15 +245,9 @@ class Bench:
             "loadavg_1m_before": load_before,
         }
         if endpoint is INGEST:
-            inserted = asyncio.run(_count_inserted(self.dsn, f"{tag}-run-"))
-            ok = report.requests - report.errors["status"]
-            # Every answer a new row; the requests still in flight when wrk stops (at most
-            # one per connection) may insert too, unanswered.
-            if not ok <= inserted <= report.requests + connections:
-                raise RuntimeError(
-                    f"{ok} trades answered 201 of {report.requests} sent over {connections} "
-                    f"connections, but {inserted} were stored"
-                )
+            inserted = asyncio.run(stored_trades(self.dsn, f"{tag}-run-"))
+            answered = report.requests - report.errors["status"]
+            check_stored(answered, report.requests, connections, inserted)
             result["inserted"] = inserted
         if endpoint is INFERENCE:
             after = server.metrics()

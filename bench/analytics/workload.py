@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 # Statistics read one symbol whose trades stay the sample's; ingest writes the others, so
 # the statistics query covers the same rows in every round.
 STATS_SYMBOL = "AAPL"
@@ -151,3 +153,25 @@ def markdown_table(rows: list[dict[str, Any]], paths: dict[str, str]) -> str:
             f"| {row['errors']} / {row['requests']:,} |"
         )
     return "\n".join(lines)
+
+
+async def stored_trades(dsn: str, client_trade_id_prefix: str) -> int:
+    """How many trades an ingest run stored: those whose client trade IDs it made."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.fetchval(
+            "SELECT count(*) FROM trades WHERE starts_with(client_trade_id, $1)",
+            client_trade_id_prefix,
+        )
+    finally:
+        await connection.close()
+
+
+def check_stored(answered: int, sent: int, connections: int, stored: int) -> None:
+    """Every 201 is a new row; the requests still in flight when wrk stops (at most one per
+    connection) may insert too, unanswered. Anything else lost or invented a trade."""
+    if not answered <= stored <= sent + connections:
+        raise RuntimeError(
+            f"{answered} trades answered 201 of {sent} sent over {connections} "
+            f"connections, but {stored} were stored"
+        )

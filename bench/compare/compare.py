@@ -44,7 +44,15 @@ import asyncpg
 from servicekit.postgres_server import PostgresServer, free_port, start_postgres
 from servicekit.testing import TokenIssuer
 
-from bench.analytics.workload import children, cpu_list, cpu_seconds, ingest_lua, post_json_lua
+from bench.analytics.workload import (
+    check_stored,
+    children,
+    cpu_list,
+    cpu_seconds,
+    ingest_lua,
+    post_json_lua,
+    stored_trades,
+)
 from bench.compare.report import (
     ENDPOINTS,
     FRAMEWORKS,
@@ -160,16 +168,6 @@ async def prepare(dsn: str) -> int:
     try:
         await migrate(connection, load_migrations())
         return await load_sample(connection)
-    finally:
-        await connection.close()
-
-
-async def count_inserted(dsn: str, prefix: str) -> int:
-    connection = await asyncpg.connect(dsn)
-    try:
-        return await connection.fetchval(
-            "SELECT count(*) FROM trades WHERE starts_with(client_trade_id, $1)", prefix
-        )
     finally:
         await connection.close()
 
@@ -341,15 +339,12 @@ class Bench:
             "loadavg_1m_before": load_before,
         }
         if endpoint is INGEST:
-            inserted = asyncio.run(count_inserted(server.dsn, f"{prefix}-run-"))
-            ok = report.requests - report.errors["status"]
-            # Every answer a new row; requests in flight when wrk stops (at most one per
-            # connection) may insert too, unanswered.
-            if not ok <= inserted <= report.requests + connections:
-                raise RuntimeError(
-                    f"{server.framework}: {ok} trades answered 201 of {report.requests} sent "
-                    f"over {connections} connections, but {inserted} were stored"
-                )
+            inserted = asyncio.run(stored_trades(server.dsn, f"{prefix}-run-"))
+            answered = report.requests - report.errors["status"]
+            try:
+                check_stored(answered, report.requests, connections, inserted)
+            except RuntimeError as error:
+                raise RuntimeError(f"{server.framework}: {error}") from None
             result["inserted"] = inserted
         flag = f"  errors {result['error_kinds']}" if report.error_count else ""
         print(

@@ -9,6 +9,7 @@ import pytest
 from bench.analytics.workload import (
     INGEST_SYMBOLS,
     STATS_SYMBOL,
+    check_stored,
     children,
     cpu_list,
     cpu_seconds,
@@ -118,3 +119,14 @@ def test_ingest_writes_other_symbols_than_statistics_reads() -> None:
     # Client trade IDs are the run's prefix, the thread and a counter: new in every request.
     assert '"client_trade_id":"%s%d"' in lua
     assert "counter = counter + 1" in lua
+
+
+def test_stored_trades_may_exceed_answers_by_one_per_connection_only() -> None:
+    check_stored(answered=100, sent=104, connections=4, stored=100)
+    check_stored(answered=100, sent=104, connections=4, stored=108)
+    with pytest.raises(
+        RuntimeError, match="100 trades answered 201 of 104 sent over 4 connections, but 99"
+    ):
+        check_stored(answered=100, sent=104, connections=4, stored=99)
+    with pytest.raises(RuntimeError, match="but 109 were stored"):
+        check_stored(answered=100, sent=104, connections=4, stored=109)

@@ -46,50 +46,27 @@ const SYMBOL = {
     "title": "Symbol"
   }
 };
-const WINDOW_START = {
-  "name": "start",
-  "in": "query",
-  "required": false,
-  "schema": {
-    "anyOf": [
-      {
-        "type": "string",
-        "format": "date-time"
-      },
-      {
-        "type": "null"
-      }
-    ],
-    "description": "Inclusive start of the window, with a time zone.",
-    "examples": [
-      "2026-01-05T00:00:00Z"
-    ],
-    "title": "Start"
-  },
-  "description": "Inclusive start of the window, with a time zone."
-};
-const WINDOW_END = {
-  "name": "end",
-  "in": "query",
-  "required": false,
-  "schema": {
-    "anyOf": [
-      {
-        "type": "string",
-        "format": "date-time"
-      },
-      {
-        "type": "null"
-      }
-    ],
-    "description": "Exclusive end of the window, with a time zone.",
-    "examples": [
-      "2026-01-06T00:00:00Z"
-    ],
-    "title": "End"
-  },
-  "description": "Exclusive end of the window, with a time zone."
-};
+// A bound of a statistics window: optional, an ISO 8601 date and time with a time zone.
+function windowBound(name, title, description, example) {
+  return {
+    "name": name,
+    "in": "query",
+    "required": false,
+    "schema": {
+      "anyOf": [{ "type": "string", "format": "date-time" }, { "type": "null" }],
+      "description": description,
+      "examples": [example],
+      "title": title
+    },
+    "description": description
+  };
+}
+const WINDOW_START = windowBound(
+  "start", "Start", "Inclusive start of the window, with a time zone.", "2026-01-05T00:00:00Z"
+);
+const WINDOW_END = windowBound(
+  "end", "End", "Exclusive end of the window, with a time zone.", "2026-01-06T00:00:00Z"
+);
 const PAGE_LIMIT = {
   "name": "limit",
   "in": "query",
@@ -119,6 +96,31 @@ const PAGE_OFFSET = {
   "description": "Items to skip."
 };
 
+// The request body: JSON of the component schema `schema`.
+function jsonBody(schema) {
+  return {
+    "content": { "application/json": { "schema": { "$ref": `#/components/schemas/${schema}` } } },
+    "required": true
+  };
+}
+
+// The answer of an operation that succeeds: `status` with JSON of the component schema
+// `schema`.
+function answering(status, schema) {
+  return {
+    [status]: {
+      "description": "Successful Response",
+      "content": { "application/json": { "schema": { "$ref": `#/components/schemas/${schema}` } } }
+    }
+  };
+}
+
+// What trades, one or a batch, may be refused with beside PROBLEMS.
+const TRADE_PROBLEMS = {
+  "422": "Invalid input or an unknown symbol; `errors` lists each field",
+  "409": "A client trade ID was used before for another trade; nothing stored"
+};
+
 // Either scheme, granting `scope` (the bearer token's scope or the API key's grant).
 function grantedTo(scope) {
   return [{ "bearer": [scope] }, { "apiKey": [scope] }];
@@ -132,33 +134,10 @@ export const OPERATIONS = {
     "summary": "Record one trade",
     "description": "Idempotent on client_trade_id: the same trade sent again gets the same answer and is stored once; the same ID with other content is a 409.",
     "operationId": "post_trade_v1_trades_post",
-    "requestBody": {
-      "content": {
-        "application/json": {
-          "schema": {
-            "$ref": "#/components/schemas/TradeIn"
-          }
-        }
-      },
-      "required": true
-    },
-    "responses": {
-      "201": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Trade"
-            }
-          }
-        }
-      }
-    },
+    "requestBody": jsonBody("TradeIn"),
+    "responses": answering(201, "Trade"),
     "security": grantedTo("analytics:write"),
-    "problems": {
-      "422": "Invalid input or an unknown symbol; `errors` lists each field",
-      "409": "A client trade ID was used before for another trade; nothing stored"
-    }
+    "problems": TRADE_PROBLEMS
   },
   "POST /v1/trades/batch": {
     "tags": [
@@ -167,33 +146,10 @@ export const OPERATIONS = {
     "summary": "Record up to 1000 trades",
     "description": "1 to 1000 trades, stored in one transaction: all or none. Each trade is idempotent on its client_trade_id as in POST /v1/trades. A problem lists every bad trade's fields, located as ['body', 'trades', index, field].",
     "operationId": "post_trades_v1_trades_batch_post",
-    "requestBody": {
-      "content": {
-        "application/json": {
-          "schema": {
-            "$ref": "#/components/schemas/TradeBatch"
-          }
-        }
-      },
-      "required": true
-    },
-    "responses": {
-      "201": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/TradeBatchResult"
-            }
-          }
-        }
-      }
-    },
+    "requestBody": jsonBody("TradeBatch"),
+    "responses": answering(201, "TradeBatchResult"),
     "security": grantedTo("analytics:write"),
-    "problems": {
-      "422": "Invalid input or an unknown symbol; `errors` lists each field",
-      "409": "A client trade ID was used before for another trade; nothing stored"
-    }
+    "problems": TRADE_PROBLEMS
   },
   "GET /v1/symbols/{symbol}/stats": {
     "tags": [
@@ -208,18 +164,7 @@ export const OPERATIONS = {
       WINDOW_START,
       WINDOW_END
     ],
-    "responses": {
-      "200": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/SymbolStats"
-            }
-          }
-        }
-      }
-    },
+    "responses": answering(200, "SymbolStats"),
     "problems": {
       "404": "The symbol is not known"
     }
@@ -257,18 +202,7 @@ export const OPERATIONS = {
       PAGE_LIMIT,
       PAGE_OFFSET
     ],
-    "responses": {
-      "200": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Page_Candle_"
-            }
-          }
-        }
-      }
-    },
+    "responses": answering(200, "Page_Candle_"),
     "problems": {
       "404": "The symbol is not known"
     }
@@ -285,18 +219,7 @@ export const OPERATIONS = {
       PAGE_LIMIT,
       PAGE_OFFSET
     ],
-    "responses": {
-      "200": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Page_SymbolSummary_"
-            }
-          }
-        }
-      }
-    }
+    "responses": answering(200, "Page_SymbolSummary_")
   },
   "POST /v1/predictions": {
     "tags": [
@@ -304,28 +227,8 @@ export const OPERATIONS = {
     ],
     "summary": "Predict the next window's realised volatility",
     "operationId": "predict_v1_predictions_post",
-    "requestBody": {
-      "content": {
-        "application/json": {
-          "schema": {
-            "$ref": "#/components/schemas/PredictionRequest"
-          }
-        }
-      },
-      "required": true
-    },
-    "responses": {
-      "200": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Prediction"
-            }
-          }
-        }
-      }
-    },
+    "requestBody": jsonBody("PredictionRequest"),
+    "responses": answering(200, "Prediction"),
     "security": grantedTo("analytics:read")
   },
   "POST /v1/predictions/batch": {
@@ -334,28 +237,8 @@ export const OPERATIONS = {
     ],
     "summary": "Predict for many windows in one request",
     "operationId": "predict_batch_v1_predictions_batch_post",
-    "requestBody": {
-      "content": {
-        "application/json": {
-          "schema": {
-            "$ref": "#/components/schemas/BatchPredictionRequest"
-          }
-        }
-      },
-      "required": true
-    },
-    "responses": {
-      "200": {
-        "description": "Successful Response",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/BatchPrediction"
-            }
-          }
-        }
-      }
-    },
+    "requestBody": jsonBody("BatchPredictionRequest"),
+    "responses": answering(200, "BatchPrediction"),
     "security": grantedTo("analytics:read")
   },
   "GET /v1/models": {

@@ -10,6 +10,21 @@ const EXAMPLE_RETURNS = [
   0.0004, -0.0011, 0.0007, -0.0002, 0.0013, 0.0004, -0.0011, 0.0007, -0.0002, 0.0013
 ];
 
+// Fields several schemas share: the sender's trade ID and a symbol.
+const CLIENT_TRADE_ID = {
+  "type": "string",
+  "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$",
+  "title": "Client Trade Id",
+  "description": "The sender's ID of the trade; sending it again is safe (idempotent).",
+  "examples": ["desk7-20260105-000042"]
+};
+const SYMBOL = {
+  "type": "string",
+  "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
+  "title": "Symbol",
+  "examples": ["AAPL"]
+};
+
 // A page of `item`s, as servicekit's generic Page[T] is published for each T.
 function page(item) {
   const optional = (schema, title, description) => ({
@@ -429,14 +444,7 @@ export const SCHEMAS = {
   },
   "SymbolStats": {
     "properties": {
-      "symbol": {
-        "type": "string",
-        "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
-        "title": "Symbol",
-        "examples": [
-          "AAPL"
-        ]
-      },
+      "symbol": SYMBOL,
       "start": {
         "anyOf": [
           {
@@ -549,14 +557,7 @@ export const SCHEMAS = {
   },
   "SymbolSummary": {
     "properties": {
-      "symbol": {
-        "type": "string",
-        "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
-        "title": "Symbol",
-        "examples": [
-          "AAPL"
-        ]
-      },
+      "symbol": SYMBOL,
       "description": {
         "type": "string",
         "title": "Description",
@@ -600,23 +601,8 @@ export const SCHEMAS = {
   },
   "Trade": {
     "properties": {
-      "client_trade_id": {
-        "type": "string",
-        "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$",
-        "title": "Client Trade Id",
-        "description": "The sender's ID of the trade; sending it again is safe (idempotent).",
-        "examples": [
-          "desk7-20260105-000042"
-        ]
-      },
-      "symbol": {
-        "type": "string",
-        "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
-        "title": "Symbol",
-        "examples": [
-          "AAPL"
-        ]
-      },
+      "client_trade_id": CLIENT_TRADE_ID,
+      "symbol": SYMBOL,
       "size": {
         "type": "string",
         "pattern": "^([1-9][0-9]{0,11}(\\.[0-9]{1,6})?|0\\.([1-9][0-9]{0,5}|0[1-9][0-9]{0,4}|00[1-9][0-9]{0,3}|000[1-9][0-9]{0,2}|0000[1-9][0-9]{0,1}|00000[1-9]))$",
@@ -707,23 +693,8 @@ export const SCHEMAS = {
   },
   "TradeIn": {
     "properties": {
-      "client_trade_id": {
-        "type": "string",
-        "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$",
-        "title": "Client Trade Id",
-        "description": "The sender's ID of the trade; sending it again is safe (idempotent).",
-        "examples": [
-          "desk7-20260105-000042"
-        ]
-      },
-      "symbol": {
-        "type": "string",
-        "pattern": "^[A-Z][A-Z0-9.]{0,11}$",
-        "title": "Symbol",
-        "examples": [
-          "AAPL"
-        ]
-      },
+      "client_trade_id": CLIENT_TRADE_ID,
+      "symbol": SYMBOL,
       "size": {
         "anyOf": [
           {

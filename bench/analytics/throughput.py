@@ -47,12 +47,11 @@ from bench.analytics.workload import (
     children,
     cpu_list,
     cpu_seconds,
-    ingest_lua,
     markdown_table,
     metric_total,
-    post_json_lua,
     stored_trades,
     summarize,
+    wrk_script,
 )
 from bench.loadgen import (
     INSTALL_HINT,
@@ -154,12 +153,6 @@ async def prepare(dsn: str) -> tuple[int, int]:
         await connection.close()
 
 
-def prediction_body() -> dict[str, list[float]]:
-    from services.analytics.inference.api import EXAMPLE_RETURNS
-
-    return {"returns": EXAMPLE_RETURNS}
-
-
 def pin_postgres(postgres: PostgresServer, cpus: set[int], nice: int) -> None:
     """PostgreSQL onto ``cpus`` at niceness ``nice``: the postmaster and the processes it
     already has; backends it forks later inherit both."""
@@ -193,11 +186,7 @@ class Bench:
         self, server: Server, endpoint: Endpoint, connections: int, round_number: int
     ) -> dict[str, Any]:
         url = server.url(endpoint.path)
-        script = ""
-        if endpoint is INFERENCE:
-            script = post_json_lua(prediction_body())
-        if endpoint is INGEST:
-            script = ingest_lua()
+        script = wrk_script(endpoint)
         # Client trade IDs start with a prefix of their own per run: its rows are counted.
         tag = f"{self.token}-r{round_number}-c{connections}-{server.name}"
 
@@ -215,7 +204,8 @@ class Bench:
                 headers=self.headers,
             )
 
-        load(self.warmup_s, f"{tag}-warmup")
+        if self.warmup_s:
+            load(self.warmup_s, f"{tag}-warmup")
         metrics_before = server.metrics() if endpoint is INFERENCE else ""
         cpu_before = cpu_seconds(server.process.pid)
         postgres_before = _postgres_cpu(self.postgres)

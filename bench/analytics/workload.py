@@ -175,3 +175,20 @@ def check_stored(answered: int, sent: int, connections: int, stored: int) -> Non
             f"{answered} trades answered 201 of {sent} sent over {connections} "
             f"connections, but {stored} were stored"
         )
+
+
+def prediction_body() -> dict[str, list[float]]:
+    """A prediction request: the API's documented example window of returns."""
+    # Imported when asked for: the unit tests of this module need no service code.
+    from services.analytics.inference.api import EXAMPLE_RETURNS
+
+    return {"returns": EXAMPLE_RETURNS}
+
+
+def wrk_script(endpoint: Endpoint) -> str:
+    """The wrk Lua that makes ``endpoint``'s requests: none for a plain GET."""
+    if endpoint is INFERENCE:
+        return post_json_lua(prediction_body())
+    if endpoint is INGEST:
+        return ingest_lua()
+    return ""

@@ -49,9 +49,9 @@ from bench.analytics.workload import (
     children,
     cpu_list,
     cpu_seconds,
-    ingest_lua,
-    post_json_lua,
+    prediction_body,
     stored_trades,
+    wrk_script,
 )
 from bench.compare.report import (
     ENDPOINTS,
@@ -172,12 +172,6 @@ async def prepare(dsn: str) -> int:
         await connection.close()
 
 
-def prediction_body() -> dict[str, list[float]]:
-    from services.analytics.inference.api import EXAMPLE_RETURNS
-
-    return {"returns": EXAMPLE_RETURNS}
-
-
 def start_server(
     framework: str,
     workers: int,
@@ -285,11 +279,7 @@ class Bench:
         self, server: Server, endpoint_name: str, connections: int, round_number: int
     ) -> dict[str, Any]:
         endpoint = next(e for e in ENDPOINTS if e.name == endpoint_name)
-        script = ""
-        if endpoint is INFERENCE:
-            script = post_json_lua(prediction_body())
-        if endpoint is INGEST:
-            script = ingest_lua()
+        script = wrk_script(endpoint)
         # Client trade IDs start with a prefix of their own per run: its rows are counted.
         prefix = f"{self.tag}-w{server.workers}-r{round_number}-c{connections}-{server.framework}"
 

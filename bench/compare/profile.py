@@ -25,15 +25,14 @@ from pathlib import Path
 from servicekit.postgres_server import free_port, start_postgres
 from servicekit.testing import TokenIssuer
 
-from bench.analytics.workload import ingest_lua, post_json_lua
+from bench.analytics.workload import wrk_script
 from bench.compare.compare import (
     binary_and_manifest,
     check_endpoints,
     environment,
-    prediction_body,
     prepare,
 )
-from bench.compare.report import ENDPOINTS, INFERENCE, INGEST
+from bench.compare.report import ENDPOINTS, INGEST
 from bench.loadgen import SERVER_CPU, pinned, wait_until_ok, wrk
 
 APP = "services.analytics.main:app"
@@ -82,13 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                     return url + path
 
             check_endpoints(Target, headers)  # type: ignore[arg-type]
-            script, wrk_args = "", ()
-            if endpoint is INFERENCE:
-                script = post_json_lua(prediction_body())
+            script, wrk_args = wrk_script(endpoint), ()
             if endpoint is INGEST:
                 from datetime import UTC, datetime, timedelta
 
-                script = ingest_lua()
                 stamp = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
                 wrk_args = ("profile", stamp)
             report = wrk(
